@@ -1,0 +1,1 @@
+console.log('tally: not built yet');

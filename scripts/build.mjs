@@ -26,7 +26,7 @@ const targets = [
   },
   {
     ...common,
-    entryPoints: { cli: 'src/cli/main.ts' },
+    entryPoints: { cli: 'src/cli/main.ts', 'mock-provider': 'src/mock-provider/main.ts' },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',

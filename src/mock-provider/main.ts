@@ -1,0 +1,1 @@
+// The local model server (see README in this folder once written).

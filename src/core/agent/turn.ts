@@ -1,0 +1,338 @@
+/**
+ * One turn of the agent: the user's message, then model requests and tool calls until the
+ * model answers, the step limit is reached, the user stops it, or it fails.
+ *
+ * Each model call is one `streamText` call without tool execution, so one request = one call
+ * with its own id and its own usage record (the SDK's step loop would hide an aborted step's
+ * usage). Usage is recorded through the session writer as soon as any of it is known, and
+ * replaced by the final snapshot; a stop or an error keeps what was known, or an estimate.
+ */
+import { randomUUID } from 'node:crypto';
+import { type LanguageModel, type LanguageModelUsage, type ModelMessage, streamText } from 'ai';
+import type { Logger } from '../log';
+import type { Cost, EventBody, RequestStatus } from '../sessions/events';
+import type { ProviderKind } from '../usage/providers';
+import type { Usage } from '../usage/types';
+import { describeProviderError, isRetryable, retryAfterMs } from './errors';
+import { type Approver, runTool, type ToolCallRequest, type ToolPolicy, toolSet } from './tools';
+import { RequestUsageTracker } from './usageBridge';
+import type { Workspace } from './workspace';
+
+export interface TurnWriter {
+  append(body: EventBody): Promise<unknown>;
+  readonly state: { turns: readonly unknown[]; messages: readonly { message: unknown }[] };
+}
+
+export type AgentEvent =
+  | { type: 'turn-start'; turnId: string; index: number }
+  | { type: 'request-start'; requestId: string; turnId: string; attempt: number }
+  | { type: 'text'; requestId: string; text: string }
+  | { type: 'reasoning'; requestId: string; text: string }
+  | { type: 'tool-call'; requestId: string; call: ToolCallRequest }
+  | {
+      type: 'tool-result';
+      requestId: string;
+      toolCallId: string;
+      toolName: string;
+      output: string;
+      isError: boolean;
+    }
+  | { type: 'usage'; requestId: string; usage: Usage; final: boolean }
+  | { type: 'request-end'; requestId: string; status: Exclude<RequestStatus, 'streaming'>; error?: string }
+  | { type: 'turn-end'; turnId: string; status: 'completed' | 'interrupted' | 'failed'; error?: string };
+
+export interface TurnOptions {
+  writer: TurnWriter;
+  model: LanguageModel;
+  provider: ProviderKind;
+  modelId: string;
+  prompt: string;
+  workspace: Workspace;
+  policy: ToolPolicy;
+  approve: Approver;
+  price: (usage: Usage, reportedCostUsd: number | undefined) => Cost;
+  signal?: AbortSignal;
+  system?: string;
+  /** Model requests allowed in one turn (default 25). */
+  maxSteps?: number;
+  /** A request that sends nothing for this long fails as stalled (default 120 s; 0 = never). */
+  idleTimeoutMs?: number;
+  /** Retries of a request that failed with a retryable error (429, 5xx); each is a request of its own. */
+  maxRetries?: number;
+  maxOutputTokens?: number;
+  onEvent?: (e: AgentEvent) => void;
+  log?: Logger;
+  /** Secrets to scrub from any error text (the API key). */
+  secrets?: string[];
+}
+
+export interface TurnResult {
+  turnId: string;
+  status: 'completed' | 'interrupted' | 'failed';
+  text: string;
+  error?: string;
+  requests: number;
+}
+
+export const DEFAULT_SYSTEM_PROMPT =
+  "You are Tally, a coding assistant working inside the user's workspace. Use the tools to read and search files " +
+  'before answering questions about them. Paths are relative to the workspace root. Be concise.';
+
+class StallError extends Error {
+  override readonly name = 'StallError';
+}
+
+export async function runTurn(o: TurnOptions): Promise<TurnResult> {
+  const turnId = randomUUID();
+  const index = o.writer.state.turns.length;
+  const emit = (e: AgentEvent) => o.onEvent?.(e);
+  const maxSteps = o.maxSteps ?? 25;
+  const maxRetries = o.maxRetries ?? 2;
+  const system = o.system ?? DEFAULT_SYSTEM_PROMPT;
+  const tools = toolSet(o.policy);
+
+  await o.writer.append({ type: 'turn.started', turnId, index });
+  emit({ type: 'turn-start', turnId, index });
+  const userMessage: ModelMessage = { role: 'user', content: o.prompt };
+  await o.writer.append({ type: 'message', turnId, message: userMessage });
+  const messages: ModelMessage[] = o.writer.state.messages.map((m) => m.message as ModelMessage);
+
+  let finalText = '';
+  let requests = 0;
+  let attempt = 0;
+  const end = async (status: TurnResult['status'], error?: string): Promise<TurnResult> => {
+    await o.writer.append({ type: 'turn.ended', turnId, status, ...(error ? { error } : {}) });
+    emit({ type: 'turn-end', turnId, status, ...(error ? { error } : {}) });
+    return { turnId, status, text: finalText, requests, ...(error ? { error } : {}) };
+  };
+
+  for (let step = 0; step < maxSteps; ) {
+    if (o.signal?.aborted) return end('interrupted', 'stopped by the user');
+    const requestId = randomUUID();
+    requests++;
+    await o.writer.append({
+      type: 'request.started',
+      requestId,
+      turnId,
+      provider: o.provider,
+      model: o.modelId,
+      purpose: 'chat',
+    });
+    emit({ type: 'request-start', requestId, turnId, attempt });
+
+    const tracker = new RequestUsageTracker(o.provider, system, messages, tools);
+    const record = async (usage: Usage, reported: number | undefined, final: boolean) => {
+      await o.writer.append({
+        type: 'request.usage',
+        requestId,
+        usage,
+        cost: o.price(usage, reported),
+        final,
+      });
+      o.log?.debug('usage saved', {
+        requestId,
+        turnId,
+        final,
+        source: usage.source,
+        total: usage.totalTokens,
+      });
+      emit({ type: 'usage', requestId, usage, final });
+    };
+
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(o.signal?.reason);
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    let idle: NodeJS.Timeout | undefined;
+    const idleMs = o.idleTimeoutMs ?? 120_000;
+    const touch = () => {
+      if (!idleMs) return;
+      clearTimeout(idle);
+      idle = setTimeout(
+        () =>
+          controller.abort(new StallError(`no data from ${o.provider} for ${Math.round(idleMs / 1000)} s`)),
+        idleMs,
+      );
+    };
+
+    let text = '';
+    const calls: ToolCallRequest[] = [];
+    let stepUsage: LanguageModelUsage | undefined;
+    let streamError: unknown;
+    let inputWritten = false;
+    touch();
+    try {
+      const result = streamText({
+        model: o.model,
+        messages: withCacheBreakpoints(o.provider, system, messages),
+        tools,
+        maxRetries: 0,
+        includeRawChunks: true,
+        abortSignal: controller.signal,
+        ...(o.maxOutputTokens ? { maxOutputTokens: o.maxOutputTokens } : {}),
+      });
+      for await (const part of result.fullStream) {
+        touch();
+        switch (part.type) {
+          case 'raw':
+            // Input usage as soon as the provider says it (Anthropic: message_start).
+            if (tracker.onRaw(part.rawValue) && !inputWritten) {
+              const early = tracker.earlyUsage();
+              if (early) {
+                inputWritten = true;
+                await record(early.usage, early.reportedCostUsd, false);
+              }
+            }
+            break;
+          case 'text-delta':
+            text += part.text;
+            tracker.onOutput(part.text);
+            emit({ type: 'text', requestId, text: part.text });
+            break;
+          case 'reasoning-delta':
+            tracker.onOutput(part.text);
+            emit({ type: 'reasoning', requestId, text: part.text });
+            break;
+          case 'tool-call': {
+            const call = { toolCallId: part.toolCallId, toolName: part.toolName, input: part.input };
+            tracker.onOutput(JSON.stringify(part.input ?? {}));
+            calls.push(call);
+            emit({ type: 'tool-call', requestId, call });
+            break;
+          }
+          case 'finish-step':
+            stepUsage = part.usage;
+            break;
+          case 'error':
+            streamError = part.error;
+            break;
+          case 'abort':
+            streamError ??= controller.signal.reason ?? new Error('aborted');
+            break;
+        }
+      }
+    } catch (e) {
+      streamError ??= e;
+    } finally {
+      clearTimeout(idle);
+      o.signal?.removeEventListener('abort', onAbort);
+    }
+    if (controller.signal.aborted && !streamError) streamError = controller.signal.reason;
+
+    const stopped = controller.signal.aborted && !(controller.signal.reason instanceof StallError);
+    if (streamError || stopped) {
+      // Keep what is known: the provider's partial usage, or a local estimate.
+      const known = tracker.finalUsage(stepUsage);
+      await record(known.usage, known.reportedCostUsd, true);
+      if (stopped) {
+        await o.writer.append({ type: 'request.ended', requestId, status: 'interrupted' });
+        emit({ type: 'request-end', requestId, status: 'interrupted' });
+        if (text)
+          await o.writer.append({ type: 'message', turnId, message: { role: 'assistant', content: text } });
+        finalText += text;
+        return end('interrupted', 'stopped by the user');
+      }
+      const message = describeProviderError(streamError, o.provider, o.secrets ?? []);
+      await o.writer.append({ type: 'request.ended', requestId, status: 'failed', error: message });
+      emit({ type: 'request-end', requestId, status: 'failed', error: message });
+      if (attempt < maxRetries && isRetryable(streamError) && !text && calls.length === 0) {
+        attempt++;
+        const wait = Math.min(retryAfterMs(streamError) ?? 1000 * 2 ** (attempt - 1), 30_000);
+        o.log?.info('retrying request', { requestId, attempt, waitMs: wait });
+        if (await sleep(wait, o.signal)) return end('interrupted', 'stopped by the user');
+        continue;
+      }
+      return end('failed', message);
+    }
+
+    const final = tracker.finalUsage(stepUsage);
+    await record(final.usage, final.reportedCostUsd, true);
+    await o.writer.append({ type: 'request.ended', requestId, status: 'completed' });
+    emit({ type: 'request-end', requestId, status: 'completed' });
+    step++;
+    attempt = 0;
+
+    const content: Exclude<ModelMessage['content'], string> = [];
+    if (text) (content as { type: 'text'; text: string }[]).push({ type: 'text', text });
+    for (const c of calls) {
+      (content as unknown[]).push({
+        type: 'tool-call',
+        toolCallId: c.toolCallId,
+        toolName: c.toolName,
+        input: c.input,
+      });
+    }
+    const assistant = { role: 'assistant', content } as ModelMessage;
+    if (content.length) {
+      messages.push(assistant);
+      await o.writer.append({ type: 'message', turnId, message: assistant });
+    }
+    finalText += text;
+    if (calls.length === 0) return end('completed');
+
+    const results: unknown[] = [];
+    for (const call of calls) {
+      if (o.signal?.aborted) break;
+      const outcome = await runTool(call, {
+        workspace: o.workspace,
+        policy: o.policy,
+        approve: o.approve,
+        signal: o.signal,
+      });
+      emit({
+        type: 'tool-result',
+        requestId,
+        toolCallId: call.toolCallId,
+        toolName: call.toolName,
+        ...outcome,
+      });
+      results.push({
+        type: 'tool-result',
+        toolCallId: call.toolCallId,
+        toolName: call.toolName,
+        output: outcome.isError
+          ? { type: 'error-text', value: outcome.output }
+          : { type: 'text', value: outcome.output },
+      });
+    }
+    if (results.length) {
+      const toolMessage = { role: 'tool', content: results } as ModelMessage;
+      messages.push(toolMessage);
+      await o.writer.append({ type: 'message', turnId, message: toolMessage });
+    }
+    if (o.signal?.aborted) return end('interrupted', 'stopped by the user');
+  }
+  return end(
+    'failed',
+    `stopped after ${maxSteps} requests (the step limit); continue the conversation to go on`,
+  );
+}
+
+/** Anthropic prompt caching: breakpoints on the system prompt and on the conversation's last message. */
+function withCacheBreakpoints(
+  provider: ProviderKind,
+  system: string,
+  messages: ModelMessage[],
+): ModelMessage[] {
+  if (provider !== 'anthropic') return [{ role: 'system', content: system }, ...messages];
+  const cache = { anthropic: { cacheControl: { type: 'ephemeral' } } };
+  const out: ModelMessage[] = [{ role: 'system', content: system, providerOptions: cache }, ...messages];
+  const last = out.length - 1;
+  if (last > 0) out[last] = { ...out[last]!, providerOptions: cache } as ModelMessage;
+  return out;
+}
+
+/** Resolves true if the signal aborted while waiting. */
+function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(true);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(false);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve(true);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,101 @@
+/**
+ * Writes rendered frames to an HTTP response: SSE framing, delays, stalls, cuts, and the log
+ * entry's usage reports as each one actually goes out.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Frame, WireFormat } from './plan';
+import type { MockLogEntry } from './types';
+
+export function encodeFrame(framing: WireFormat['framing'], frame: Frame & { kind: 'data' }): string {
+  const json = JSON.stringify(frame.data);
+  if (framing === 'data-crlf') return `data: ${json}\r\n\r\n`;
+  if (framing === 'event-and-data' && frame.event !== undefined)
+    return `event: ${frame.event}\ndata: ${json}\n\n`;
+  return `data: ${json}\n\n`;
+}
+
+/** Resolves after `ms` (forever when undefined), or as soon as `closed` resolves. */
+function wait(ms: number | undefined, closed: Promise<void>): Promise<void> {
+  if (ms === undefined) return closed;
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void closed.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+function write(res: ServerResponse, text: string): Promise<void> {
+  if (res.write(text)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+export const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+} as const;
+
+export async function streamFrames(
+  res: ServerResponse,
+  format: WireFormat,
+  frames: readonly Frame[],
+  entry: MockLogEntry,
+  chunkDelayMs: number,
+): Promise<void> {
+  let gone = false;
+  let finished = false;
+  const closed = new Promise<void>((resolve) => {
+    res.on('close', () => {
+      gone = true;
+      if (!finished && entry.outcome === 'pending') entry.outcome = 'client-aborted';
+      resolve();
+    });
+  });
+  res.writeHead(200, SSE_HEADERS);
+  res.flushHeaders();
+  entry.status = 200;
+  for (const frame of frames) {
+    if (gone) break;
+    switch (frame.kind) {
+      case 'data':
+        await write(res, encodeFrame(format.framing, frame));
+        if (frame.usage && !gone) {
+          entry.usageReports.push(frame.usage);
+          entry.usage = frame.usage.numbers;
+          entry.wireUsage = frame.usage.wire;
+        }
+        if (frame.streamError) entry.error = { status: 200, body: frame.data };
+        if (chunkDelayMs > 0) await wait(chunkDelayMs, closed);
+        break;
+      case 'text':
+        await write(res, frame.text);
+        break;
+      case 'delay':
+        await wait(frame.ms, closed);
+        break;
+      case 'stall':
+        await wait(frame.ms, closed);
+        break;
+      case 'cut':
+        entry.outcome = 'cut';
+        finished = true;
+        res.socket?.destroy();
+        await closed;
+        return;
+    }
+  }
+  if (gone) return;
+  finished = true;
+  entry.outcome = 'completed';
+  await new Promise<void>((resolve) => res.end(resolve));
+}

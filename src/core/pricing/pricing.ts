@@ -14,29 +14,28 @@ import { priceRequest } from './priceRequest';
 /** Prices and context limits, ready to hand to the session store, the agent and the CLI. */
 export interface Pricing {
   readonly catalog: PriceCatalog;
-  /** The cost record of one request; a reported cost (OpenRouter) wins. */
+  /** The cost record of one request; a reported cost (OpenRouter) wins. `where`: request time, server URL. */
   readonly price: (
     usage: Usage,
     model: string,
     provider: string,
     reportedCostUsd?: number,
-    at?: Date,
+    where?: LookupOptions,
   ) => Cost;
   /** The model's context window in tokens, or null when unknown. */
-  readonly contextLimit: (model: string, provider: string) => number | null;
+  readonly contextLimit: (model: string, provider: string, where?: LookupOptions) => number | null;
 }
 
 /** Builds `Pricing` over a catalog. */
 export function pricingOf(catalog: PriceCatalog): Pricing {
   return {
     catalog,
-    price: (usage, model, provider, reportedCostUsd, at) => {
-      const options: LookupOptions & { reportedCostUsd?: number } = {};
-      if (reportedCostUsd !== undefined) options.reportedCostUsd = reportedCostUsd;
-      if (at !== undefined) options.at = at;
-      return priceRequest(usage, model, kindOf(provider), catalog, options);
-    },
-    contextLimit: (model, provider) => catalog.contextLimit(model, kindOf(provider)),
+    price: (usage, model, provider, reportedCostUsd, where = {}) =>
+      priceRequest(usage, model, kindOf(provider), catalog, {
+        ...where,
+        ...(reportedCostUsd === undefined ? {} : { reportedCostUsd }),
+      }),
+    contextLimit: (model, provider, where) => catalog.contextLimit(model, kindOf(provider), where),
   };
 }
 

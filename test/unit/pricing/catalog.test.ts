@@ -111,6 +111,19 @@ describe('price catalog', () => {
     );
   });
 
+  it('an OpenAI-compatible server is found by its base URL', async () => {
+    const pricing = await loadPricing();
+    const u = estimateUsage({ promptTokens: 1000 });
+    const viaOpenRouter = pricing.price(u, 'anthropic/claude-sonnet-4.5', 'openai-compatible', undefined, {
+      baseUrl: 'https://openrouter.ai/api/v1',
+    });
+    assert.equal(viaOpenRouter.pico, '3000000000');
+    assert.equal(
+      pricing.contextLimit('deepseek-chat', 'openai-compatible', { baseUrl: 'https://api.deepseek.com/v1' }),
+      loadCatalog().contextLimit('deepseek-chat', 'openai-compatible'),
+    );
+  });
+
   it('a bad overrides file fails loading with its one-line message', async () => {
     await assert.rejects(
       loadPricing({ overridesFile: pricesFixture('bad-per-token.json') }),

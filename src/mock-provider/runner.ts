@@ -26,8 +26,15 @@ function wait(ms: number | undefined, closed: Promise<void>): Promise<void> {
   });
 }
 
-function write(res: ServerResponse, text: string): Promise<void> {
-  if (res.write(text)) return Promise.resolve();
+/** Resolves once `text` is handed to the socket (or buffered below the high-water mark). */
+function write(res: ServerResponse, text: string, flushed: (p: Promise<void>) => void): Promise<void> {
+  let ok = true;
+  flushed(
+    new Promise<void>((resolve) => {
+      ok = res.write(text, () => resolve());
+    }),
+  );
+  if (ok) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
       res.off('drain', done);
@@ -64,11 +71,15 @@ export async function streamFrames(
   res.writeHead(200, SSE_HEADERS);
   res.flushHeaders();
   entry.status = 200;
+  let lastFlush: Promise<void> = Promise.resolve();
+  const track = (p: Promise<void>): void => {
+    lastFlush = p;
+  };
   for (const frame of frames) {
     if (gone) break;
     switch (frame.kind) {
       case 'data':
-        await write(res, encodeFrame(format.framing, frame));
+        await write(res, encodeFrame(format.framing, frame), track);
         if (frame.usage && !gone) {
           entry.usageReports.push(frame.usage);
           entry.usage = frame.usage.numbers;
@@ -78,7 +89,7 @@ export async function streamFrames(
         if (chunkDelayMs > 0) await wait(chunkDelayMs, closed);
         break;
       case 'text':
-        await write(res, frame.text);
+        await write(res, frame.text, track);
         break;
       case 'delay':
         await wait(frame.ms, closed);
@@ -89,6 +100,9 @@ export async function streamFrames(
       case 'cut':
         entry.outcome = 'cut';
         finished = true;
+        // Let what was written reach the client first: a cut MID-stream, not a lost stream.
+        await Promise.race([lastFlush, closed]);
+        await new Promise((resolve) => setTimeout(resolve, 5));
         res.socket?.destroy();
         await closed;
         return;

@@ -33,12 +33,21 @@ async function settle<T, U>(p: PromiseLike<T>, map: (v: T) => U): Promise<{ ok: 
   }
 }
 
-/** Stream, and abort on the first part that `stopAt` accepts (or after `fallbackMs`). */
+/** Resolves 100 ms after the server has sent the headers of its latest response (and so every frame before a stall). */
+async function serverStalled(server: MockProvider, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted && server.log.at(-1)?.status !== 200) await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+/**
+ * Stream, and abort on the first part that `stopAt` accepts; with `whenStalled`, also once the
+ * server stalls (for streams where nothing reaches the caller).
+ */
 async function abortRun(
   server: MockProvider,
   provider: ProviderId,
   stopAt: (part: TextStreamPart<ToolSet>) => boolean,
-  opts: { tools?: ToolSet; fallbackMs?: number } = {},
+  opts: { tools?: ToolSet; whenStalled?: boolean } = {},
 ): Promise<AbortOutcome> {
   const controller = new AbortController();
   const out: Omit<AbortOutcome, 'usage' | 'totalUsage' | 'steps'> = {
@@ -70,13 +79,12 @@ async function abortRun(
       out.errors.push(error);
     },
   });
-  const timer = setTimeout(() => controller.abort(), opts.fallbackMs ?? 150);
+  if (opts.whenStalled) void serverStalled(server, controller.signal).then(() => controller.abort());
   for await (const part of result.fullStream) {
     out.parts.push(part.type);
     if (part.type === 'raw') out.raw.push(part.rawValue);
     if (stopAt(part)) controller.abort();
   }
-  clearTimeout(timer);
   await server.settled();
   return {
     ...out,
@@ -159,7 +167,7 @@ describe('mock provider: abort mid-stream through the SDK', () => {
     for (const provider of PROVIDER_IDS) {
       ctx.server.reset();
       ctx.server.enqueue(provider, { events: [{ type: 'stall' }] });
-      const o = await abortRun(ctx.server, provider, () => false, { fallbackMs: 100 });
+      const o = await abortRun(ctx.server, provider, (p) => p.type === 'raw', { whenStalled: true });
       seen[provider] = o.raw.map(rawType);
       assert.equal(ctx.server.log[0]!.outcome, 'client-aborted', provider);
     }
@@ -211,7 +219,7 @@ describe('mock provider: abort mid-stream through the SDK', () => {
       ],
     });
     const started = Date.now();
-    const o = await abortRun(ctx.server, 'openai-chat', () => false, { fallbackMs: 5000 });
+    const o = await abortRun(ctx.server, 'openai-chat', () => false);
     assert.ok(Date.now() - started >= 25);
     assert.equal(o.stepsFinished, 1);
     assert.equal(ctx.server.log[0]!.outcome, 'completed');

@@ -68,6 +68,8 @@ export const sessionCreatedEvent = z.object({
   model: z.string().max(200),
   /** Where an imported session came from (path + content hash), for idempotent import. */
   importedFrom: z.object({ file: z.string().max(4096), sha256: z.string().max(128) }).optional(),
+  /** The imported numbers are a reconstruction (e.g. cumulative records), not a measurement. */
+  approximate: z.boolean().optional(),
 });
 
 export const sessionRenamedEvent = z.object({

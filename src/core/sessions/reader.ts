@@ -1,0 +1,238 @@
+/**
+ * Reads one session file (a v1 log, a format-0 log or a message history) into ledger state,
+ * whatever is wrong with it. Nothing here throws for bad data:
+ *
+ * - a torn last line is ignored, reported and copied to `aside/<id>.<time>.torn`;
+ * - bad lines are skipped and reported (they stay in the file);
+ * - a file that cannot be read, or holds no record at all, is moved to `aside/` and reported;
+ * - a log of a newer version loads what this build can read, read-only.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { basename, join } from 'node:path';
+import { emptySession, foldEvents, type SessionState } from '../ledger/ledger';
+import { type Logger, noopLogger } from '../log';
+import type { ConvertContext, Converted, PriceFn } from './convert';
+import { LOG_VERSION, type SessionEvent } from './events';
+import { convertFormat0 } from './format0';
+import { fileStamp, type Layout } from './layout';
+import { convertMessageHistory, isMessageHistory } from './messageHistory';
+import { type ParsedLog, parseLog } from './parseLog';
+import { type Problem, ProblemList } from './problems';
+
+/** The format a session was read from. */
+export type SessionFormat = 'v1' | 'v0' | 'message-history';
+
+/** A session as loaded: its state, whether it may be written, and what was wrong with its file. */
+export interface LoadedSession {
+  state: SessionState;
+  /** Never written to: a log from a newer version of Tally. */
+  readOnly: boolean;
+  format: SessionFormat;
+  problems: Problem[];
+}
+
+/** Where a session lives: its own log, or an older tool's message-history file. */
+export interface SessionFile {
+  sessionId: string;
+  path: string;
+  kind: 'log' | 'history';
+}
+
+export interface ReadContext {
+  layout: Layout;
+  logger?: Logger;
+  price?: PriceFn;
+  now?: () => Date;
+  /** A file that holds nothing yet but may be being created right now: leave it alone. */
+  mayBeNew?: (f: SessionFile, mtimeMs: number) => boolean;
+}
+
+export type ReadResult =
+  | {
+      ok: true;
+      loaded: LoadedSession;
+      size: number;
+      mtimeMs: number;
+      /** The raw bytes' hash, for `importedFrom`. */
+      sha256: string;
+      /** For a JSONL log: where the complete records end, the torn tail, a missing newline. */
+      parsed: ParsedLog | null;
+      /** For an old format: the converted events. */
+      converted: Converted | null;
+      /** The newest `v` in the log (0 for old formats). */
+      newestVersion: number;
+    }
+  | { ok: false; problems: Problem[]; skipped: boolean };
+
+/** Reads a session file; see the module comment for what happens to bad data. */
+export async function readSessionFile(f: SessionFile, ctx: ReadContext): Promise<ReadResult> {
+  const logger = ctx.logger ?? noopLogger;
+  const problems = new ProblemList(f.path);
+  let buf: Buffer;
+  let mtimeMs: number;
+  try {
+    const fh = await fs.open(f.path, 'r');
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new Error('not a regular file');
+      mtimeMs = st.mtimeMs;
+      buf = await fh.readFile();
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ok: false, problems: [], skipped: true };
+    return unreadable(f, `cannot be read: ${(e as Error).message}`, problems, ctx, logger);
+  }
+  const sha256 = createHash('sha256').update(buf).digest('hex');
+  const now = (ctx.now ?? (() => new Date()))();
+  const convertCtx: ConvertContext = {
+    sessionId: f.sessionId,
+    problems,
+    fallbackTime: new Date(mtimeMs).toISOString(),
+    ...(ctx.price ? { price: ctx.price } : {}),
+  };
+  const base = { size: buf.length, mtimeMs, sha256 };
+
+  if (f.kind === 'history') {
+    let json: unknown;
+    try {
+      json = JSON.parse(buf.toString('utf8'));
+    } catch {
+      return unreadable(f, 'is not JSON', problems, ctx, logger);
+    }
+    if (!isMessageHistory(json)) {
+      return unreadable(
+        f,
+        'is not a message history (no messages or tokenUsage array)',
+        problems,
+        ctx,
+        logger,
+      );
+    }
+    const converted = convertMessageHistory(json, convertCtx);
+    const state = fold(f.sessionId, converted.events, converted.approximate);
+    const loaded: LoadedSession = {
+      state,
+      readOnly: false,
+      format: 'message-history',
+      problems: problems.done(),
+    };
+    return { ok: true, loaded, ...base, parsed: null, converted, newestVersion: 0 };
+  }
+
+  const parsed = parseLog(buf, problems);
+  if (parsed.events.length === 0 && parsed.format0.length === 0 && parsed.newerSkipped === 0) {
+    if (buf.length === 0 || parsed.torn !== null) {
+      // Nothing complete yet: a session being created this instant, or one cut off at birth.
+      if (ctx.mayBeNew?.(f, mtimeMs)) return { ok: false, problems: [], skipped: true };
+    }
+    const why =
+      buf.length === 0 ? 'is empty' : parsed.lines === 0 ? 'holds no lines' : 'holds no session record';
+    return unreadable(f, why, problems, ctx, logger);
+  }
+  if (parsed.torn) {
+    const keptAt = await keepTornAside(f, parsed.torn, ctx.layout, now, logger);
+    problems.add(
+      'torn-tail',
+      `the last line was cut off (${parsed.torn.length} bytes, no newline, not a whole record): ignored` +
+        (keptAt ? '' : ' (and it could not be copied aside)'),
+      keptAt ?? undefined,
+    );
+  }
+
+  if (parsed.events.length > 0 || parsed.newerSkipped > 0) {
+    if (parsed.format0.length > 0) {
+      problems.add('bad-line', `${parsed.format0.length} format-0 lines in a v1 log skipped`);
+    }
+    const readOnly = parsed.newestVersion > LOG_VERSION;
+    if (readOnly && parsed.newerSkipped === 0) {
+      problems.add(
+        'newer-version',
+        `written by a newer Tally (log version ${parsed.newestVersion}; this build writes ${LOG_VERSION}): read-only`,
+      );
+    }
+    const created = parsed.events.find((e) => e.type === 'session.created');
+    const state = fold(f.sessionId, parsed.events, created?.approximate === true);
+    const loaded: LoadedSession = { state, readOnly, format: 'v1', problems: problems.done() };
+    return { ok: true, loaded, ...base, parsed, converted: null, newestVersion: parsed.newestVersion };
+  }
+
+  const converted = convertFormat0(parsed.format0, convertCtx);
+  const state = fold(f.sessionId, converted.events, converted.approximate);
+  const loaded: LoadedSession = { state, readOnly: false, format: 'v0', problems: problems.done() };
+  return { ok: true, loaded, ...base, parsed, converted, newestVersion: 0 };
+}
+
+function fold(sessionId: string, events: SessionEvent[], approximate: boolean): SessionState {
+  const state = foldEvents(sessionId, events);
+  // The file name is the session's identity: it is how the store finds the file again.
+  state.sessionId = sessionId;
+  if (approximate) state.approximate = true;
+  return state;
+}
+
+/** A state for a session whose file could not be read: nothing in it, never written. */
+export function placeholderSession(sessionId: string, problems: Problem[]): LoadedSession {
+  return { state: emptySession(sessionId), readOnly: true, format: 'v1', problems };
+}
+
+async function unreadable(
+  f: SessionFile,
+  why: string,
+  problems: ProblemList,
+  ctx: ReadContext,
+  logger: Logger,
+): Promise<ReadResult> {
+  const now = (ctx.now ?? (() => new Date()))();
+  const target = join(ctx.layout.aside, `${basename(f.path)}.${fileStamp(now)}.unreadable`);
+  let keptAt: string | undefined;
+  try {
+    await fs.mkdir(ctx.layout.aside, { recursive: true });
+    await fs.rename(f.path, target);
+    keptAt = target;
+  } catch (e) {
+    logger.warn('could not move an unreadable session file aside', { file: f.path, error: String(e) });
+  }
+  const message = `${basename(f.path)} ${why}: ${keptAt ? 'moved aside' : 'left in place (it could not be moved)'}`;
+  problems.add('unreadable', message, keptAt);
+  logger.warn(message, { file: f.path, keptAt });
+  return { ok: false, problems: problems.done(), skipped: false };
+}
+
+/**
+ * Copies a torn tail to `aside/<id>.<time>.torn`, unless an identical copy is already there
+ * (loading the same torn log twice keeps one copy). Returns the copy's path, or null.
+ */
+export async function keepTornAside(
+  f: SessionFile,
+  torn: Buffer,
+  layout: Layout,
+  now: Date,
+  logger: Logger,
+): Promise<string | null> {
+  try {
+    await fs.mkdir(layout.aside, { recursive: true });
+    const prefix = `${f.sessionId}.`;
+    for (const name of await fs.readdir(layout.aside)) {
+      if (!name.startsWith(prefix) || !name.endsWith('.torn')) continue;
+      const p = join(layout.aside, name);
+      const st = await fs.stat(p);
+      if (st.size === torn.length && (await fs.readFile(p)).equals(torn)) return p;
+    }
+    const target = join(layout.aside, `${f.sessionId}.${fileStamp(now)}.torn`);
+    await fs.writeFile(target, torn, { flag: 'wx' });
+    const fh = await fs.open(target, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    logger.info('kept a torn last line aside', { file: f.path, keptAt: target, bytes: torn.length });
+    return target;
+  } catch (e) {
+    logger.warn('could not keep a torn last line aside', { file: f.path, error: String(e) });
+    return null;
+  }
+}

@@ -1,0 +1,587 @@
+/**
+ * The session store: one append-only JSONL event log per session under a storage folder
+ * (layout in `layout.ts`), an index that makes the list fast, and old formats read in place.
+ * README.md beside this file describes the formats and the rules.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { emptySession } from '../ledger/ledger';
+import { type Logger, noopLogger } from '../log';
+import type { ConvertContext, Converted, PriceFn } from './convert';
+import { LOG_VERSION, type SessionEvent, sessionEventSchema } from './events';
+import { convertFormat0 } from './format0';
+import {
+  fileStamp,
+  historyFileId,
+  isSafeSessionId,
+  type Layout,
+  LOG_SUFFIX,
+  layoutOf,
+  logFileId,
+} from './layout';
+import { convertMessageHistory, isMessageHistory } from './messageHistory';
+import { parseLog } from './parseLog';
+import { type Problem, ProblemList } from './problems';
+import {
+  type LoadedSession,
+  placeholderSession,
+  type ReadContext,
+  type ReadResult,
+  readSessionFile,
+  type SessionFile,
+} from './reader';
+import { readIndex, type SessionSummary, summarize, writeIndex } from './sessionIndex';
+import { SessionWriter } from './writer';
+
+export interface StoreOptions {
+  logger?: Logger;
+  /** Prices the requests of old formats that carry no cost; without it their cost is unknown. */
+  price?: PriceFn;
+  /** The clock (tests). */
+  now?: () => Date;
+}
+
+export interface CreateOptions {
+  title: string;
+  provider: string;
+  model: string;
+  /** Default: a new UUID. Must be usable as a file name (letters, digits, `.`, `_`, `-`). */
+  sessionId?: string;
+}
+
+/** The sessions, newest first, and what was wrong with files read to build the list. */
+export interface SessionList {
+  sessions: SessionSummary[];
+  problems: Problem[];
+}
+
+export interface ImportResult {
+  sessionId: string;
+  /** False when the same file (same sha256) was imported before: nothing changed. */
+  created: boolean;
+  /** What was converted and what did not add up, one line each. */
+  report: string[];
+}
+
+/** A file whose bytes appeared within this long may be a session being created right now. */
+const NEW_FILE_GRACE_MS = 60_000;
+
+export class SessionStore {
+  /** The storage folder. */
+  readonly dir: string;
+  private readonly layout: Layout;
+  private readonly logger: Logger;
+  private readonly price: PriceFn | undefined;
+  private readonly now: () => Date;
+  private readonly writers = new Map<string, SessionWriter>();
+  /** Sessions being created / opened for writing right now (no second writer meanwhile). */
+  private readonly creating = new Set<string>();
+  private readonly opening = new Set<string>();
+  private listing: Promise<unknown> = Promise.resolve();
+
+  private constructor(dir: string, opts: StoreOptions) {
+    this.dir = dir;
+    this.layout = layoutOf(dir);
+    this.logger = opts.logger ?? noopLogger;
+    this.price = opts.price;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  /** Opens the store in `dir`, creating its `sessions/` folder (a read-only folder still reads). */
+  static async open(dir: string, opts: StoreOptions = {}): Promise<SessionStore> {
+    const store = new SessionStore(resolve(dir), opts);
+    try {
+      await fs.mkdir(store.layout.sessions, { recursive: true });
+    } catch (e) {
+      store.logger.warn('could not create the sessions folder; reading only', { dir, error: String(e) });
+    }
+    return store;
+  }
+
+  /**
+   * The sessions, newest first (by last update), from the index; a session whose log changed
+   * since it was indexed is read again, and the index rewritten when anything changed.
+   */
+  list(): Promise<SessionList> {
+    const run = this.listing.then(() => this.listNow());
+    this.listing = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Loads a session whatever is wrong with its file (problems are reported in the result, bad
+   * files moved or copied aside); null when there is no session of that id.
+   */
+  async load(sessionId: string): Promise<LoadedSession | null> {
+    if (!isSafeSessionId(sessionId)) return null;
+    const f = await this.locate(sessionId);
+    if (!f) return null;
+    const r = await readSessionFile(f, this.readContext());
+    if (r.ok) return r.loaded;
+    return r.skipped ? null : placeholderSession(sessionId, r.problems);
+  }
+
+  /** Starts a new session: writes (and syncs) its `session.created` and returns its writer. */
+  async create(o: CreateOptions): Promise<SessionWriter> {
+    const sessionId = o.sessionId ?? randomUUID();
+    if (!isSafeSessionId(sessionId))
+      throw new Error(`"${sessionId}" cannot be a session id (not a safe file name)`);
+    const body = {
+      type: 'session.created' as const,
+      sessionId,
+      title: o.title.slice(0, 500),
+      provider: o.provider,
+      model: o.model,
+    };
+    sessionEventSchema.parse({ ...body, v: LOG_VERSION, at: this.now().toISOString() });
+    if (this.creating.has(sessionId) || (await this.locate(sessionId))) {
+      throw new Error(`session ${sessionId} already exists`);
+    }
+    this.creating.add(sessionId);
+    try {
+      const file = this.logPath(sessionId);
+      const handle = await fs.open(file, 'ax').catch((e: NodeJS.ErrnoException) => {
+        throw e.code === 'EEXIST' ? new Error(`session ${sessionId} already exists`) : e;
+      });
+      const writer = this.newWriter(sessionId, file, handle, emptySession(sessionId));
+      try {
+        await writer.append(body);
+      } catch (e) {
+        await writer.close();
+        throw e;
+      }
+      await syncDir(this.layout.sessions);
+      this.writers.set(sessionId, writer);
+      return writer;
+    } finally {
+      this.creating.delete(sessionId);
+    }
+  }
+
+  /**
+   * Opens a session to continue it. A torn last line is kept aside, then cut off, so the next
+   * append starts on a fresh line. A session in an old format is first converted to a v1 log
+   * (the old file is kept; see README.md). Refuses a read-only session (newer version), an
+   * unreadable one, and one already open for writing in this store.
+   */
+  async openWriter(sessionId: string): Promise<SessionWriter> {
+    if (!isSafeSessionId(sessionId)) throw new Error(`no session "${sessionId}"`);
+    if (this.writers.has(sessionId) || this.opening.has(sessionId)) {
+      throw new Error(`session ${sessionId} is already open for writing`);
+    }
+    this.opening.add(sessionId);
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const writer = await this.tryOpenWriter(sessionId);
+        if (writer) {
+          this.writers.set(sessionId, writer);
+          return writer;
+        }
+      }
+      throw new Error(
+        `session ${sessionId} keeps changing while it is opened (another process is writing it)`,
+      );
+    } finally {
+      this.opening.delete(sessionId);
+    }
+  }
+
+  /** Renames a session (appends `session.renamed`). */
+  async rename(sessionId: string, title: string): Promise<void> {
+    const open = this.writers.get(sessionId);
+    if (open) {
+      await open.append({ type: 'session.renamed', title: title.slice(0, 500) });
+      return;
+    }
+    const writer = await this.openWriter(sessionId);
+    try {
+      await writer.append({ type: 'session.renamed', title: title.slice(0, 500) });
+    } finally {
+      await writer.close();
+    }
+  }
+
+  /** Moves a session's files to `sessions/trash/` (never unlinks). False when there is no such session. */
+  async delete(sessionId: string): Promise<boolean> {
+    if (!isSafeSessionId(sessionId)) return false;
+    await this.writers.get(sessionId)?.close();
+    const files = (await this.sessionFiles()).get(sessionId) ?? [];
+    if (files.length === 0) return false;
+    await fs.mkdir(this.layout.trash, { recursive: true });
+    const stamp = fileStamp(this.now());
+    for (const f of files) {
+      await fs.rename(f.path, join(this.layout.trash, `${basename(f.path)}.${stamp}`));
+    }
+    this.logger.info('session moved to trash', { sessionId, files: files.map((f) => f.path) });
+    return true;
+  }
+
+  /**
+   * Converts an old-format file (a message history or a format-0 log) into a v1 session with
+   * `importedFrom: { file, sha256 }`. Importing the same content twice changes nothing.
+   * Throws (with a clear message) for a file that is not an old-format session.
+   */
+  async importFile(path: string): Promise<ImportResult> {
+    const file = resolve(path);
+    const buf = await fs.readFile(file);
+    const sha256 = sha256Of(buf);
+    const { sessions } = await this.list();
+    const prior = sessions.find((s) => s.importedSha256 === sha256);
+    if (prior) {
+      return {
+        sessionId: prior.sessionId,
+        created: false,
+        report: [
+          `already imported as session ${prior.sessionId} (same content, sha256 ${sha256.slice(0, 12)}…)`,
+        ],
+      };
+    }
+
+    const ownLogId = dirname(file) === this.layout.sessions ? logFileId(basename(file)) : null;
+    if (ownLogId) {
+      // One of our own logs: a format-0 one is converted in place (the original kept in legacy/).
+      const r = await readSessionFile({ sessionId: ownLogId, path: file, kind: 'log' }, this.readContext());
+      if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('; ') || 'the file disappeared');
+      if (r.loaded.format === 'v1') throw new Error('it is already a v1 session log: nothing to import');
+      await this.convertInPlace({ sessionId: ownLogId, path: file, kind: 'log' }, r);
+      return { sessionId: ownLogId, created: true, report: reportOf(r.converted!, r.loaded.problems) };
+    }
+
+    const problems = new ProblemList(file);
+    const fallbackTime = new Date((await fs.stat(file)).mtimeMs).toISOString();
+    let convert: (ctx: ConvertContext) => Converted;
+    let claimedId: string | undefined;
+    const json = tryJson(buf);
+    if (json !== undefined && isMessageHistory(json)) {
+      // A history in the storage folder is already listed under its file name's id: keep it.
+      const inStorage = dirname(file) === this.dir || dirname(file) === this.layout.sessions;
+      const sid = (json as { sessionId?: unknown }).sessionId;
+      const nameId = historyFileId(basename(file)) ?? undefined;
+      claimedId = inStorage && nameId ? nameId : typeof sid === 'string' ? sid : nameId;
+      convert = (ctx) => convertMessageHistory(json, ctx);
+    } else {
+      const parsed = parseLog(buf, problems);
+      if (parsed.events.length > 0) throw new Error('it is already a v1 session log: nothing to import');
+      if (parsed.format0.length === 0) {
+        throw new Error('it is not an old-format session (neither a message history nor a format-0 log)');
+      }
+      const meta = parsed.format0.find((r) => r.type === 'meta');
+      claimedId = meta?.sessionId ?? logFileId(basename(file)) ?? undefined;
+      convert = (ctx) => convertFormat0(parsed.format0, ctx);
+    }
+
+    const notes: string[] = [];
+    let sessionId = claimedId;
+    if (
+      sessionId === undefined ||
+      !isSafeSessionId(sessionId) ||
+      (await this.idTakenByAnother(sessionId, file))
+    ) {
+      const fresh = randomUUID();
+      if (sessionId !== undefined)
+        notes.push(`session id ${sessionId} is taken or unusable here; imported as ${fresh}`);
+      sessionId = fresh;
+    }
+    const ctx: ConvertContext = {
+      sessionId,
+      problems,
+      fallbackTime,
+      ...(this.price ? { price: this.price } : {}),
+    };
+    const converted = convert(ctx);
+    await this.writeConvertedLog(sessionId, converted, { file, sha256 }, 'create');
+    this.logger.info('imported an old-format file', { file, sessionId });
+    return { sessionId, created: true, report: [...notes, ...reportOf(converted, problems.done())] };
+  }
+
+  /** Closes every open writer. */
+  async close(): Promise<void> {
+    await Promise.all([...this.writers.values()].map((w) => w.close()));
+  }
+
+  // --- internals ---
+
+  private logPath(sessionId: string): string {
+    return join(this.layout.sessions, `${sessionId}${LOG_SUFFIX}`);
+  }
+
+  private readContext(): ReadContext {
+    return {
+      layout: this.layout,
+      logger: this.logger,
+      now: this.now,
+      ...(this.price ? { price: this.price } : {}),
+      mayBeNew: (f, mtimeMs) =>
+        this.creating.has(f.sessionId) ||
+        this.writers.has(f.sessionId) ||
+        this.now().getTime() - mtimeMs < NEW_FILE_GRACE_MS,
+    };
+  }
+
+  /** The file a session is read from: its log, else a message history (sessions/ before the top). */
+  private async locate(sessionId: string): Promise<SessionFile | null> {
+    const candidates: SessionFile[] = [
+      { sessionId, path: this.logPath(sessionId), kind: 'log' },
+      { sessionId, path: join(this.layout.sessions, `message-history-${sessionId}.json`), kind: 'history' },
+      { sessionId, path: join(this.dir, `message-history-${sessionId}.json`), kind: 'history' },
+    ];
+    for (const c of candidates) {
+      if (await exists(c.path)) return c;
+    }
+    return null;
+  }
+
+  /** Every session file by id, in the order `locate` prefers them. */
+  private async sessionFiles(): Promise<Map<string, SessionFile[]>> {
+    const out = new Map<string, SessionFile[]>();
+    const add = (f: SessionFile) => out.set(f.sessionId, [...(out.get(f.sessionId) ?? []), f]);
+    const inSessions = await readdirOrEmpty(this.layout.sessions);
+    for (const name of inSessions) {
+      const id = logFileId(name);
+      if (id) add({ sessionId: id, path: join(this.layout.sessions, name), kind: 'log' });
+    }
+    for (const name of inSessions) {
+      const id = historyFileId(name);
+      if (id) add({ sessionId: id, path: join(this.layout.sessions, name), kind: 'history' });
+    }
+    for (const name of await readdirOrEmpty(this.dir)) {
+      const id = historyFileId(name);
+      if (id) add({ sessionId: id, path: join(this.dir, name), kind: 'history' });
+    }
+    return out;
+  }
+
+  private async listNow(): Promise<SessionList> {
+    const { entries, whole } = await readIndex(this.layout.index);
+    let changed = !whole;
+    const problems: Problem[] = [];
+    const sessions: SessionSummary[] = [];
+    const ctx = this.readContext();
+    for (const [sessionId, files] of await this.sessionFiles()) {
+      const f = files[0]!;
+      const rel = relative(this.dir, f.path);
+      const st = await fs.stat(f.path).catch(() => null);
+      const cached = entries.get(sessionId);
+      if (st && cached && cached.file === rel && cached.size === st.size && cached.mtimeMs === st.mtimeMs) {
+        sessions.push(cached);
+        continue;
+      }
+      changed = true;
+      const r = await readSessionFile(f, ctx);
+      if (!r.ok) {
+        problems.push(...r.problems);
+        continue;
+      }
+      problems.push(...r.loaded.problems);
+      sessions.push(summarize(r.loaded, { rel, size: r.size, mtimeMs: r.mtimeMs }, null));
+    }
+    if (sessions.length !== entries.size) changed = true;
+    sessions.sort((a, b) =>
+      a.updatedAt === b.updatedAt
+        ? a.sessionId.localeCompare(b.sessionId)
+        : a.updatedAt < b.updatedAt
+          ? 1
+          : -1,
+    );
+    if (changed) {
+      await writeIndex(this.layout.index, sessions).catch((e) =>
+        this.logger.warn('could not write the session index', { error: String(e) }),
+      );
+    }
+    return { sessions, problems };
+  }
+
+  private async idTakenByAnother(sessionId: string, file: string): Promise<boolean> {
+    if (this.writers.has(sessionId) || this.creating.has(sessionId)) return true;
+    const f = await this.locate(sessionId);
+    return f !== null && f.path !== file;
+  }
+
+  private newWriter(
+    sessionId: string,
+    file: string,
+    handle: FileHandle,
+    state: ReturnType<typeof emptySession>,
+  ): SessionWriter {
+    return new SessionWriter({
+      sessionId,
+      file,
+      handle,
+      state,
+      logger: this.logger,
+      now: this.now,
+      onClose: () => {
+        if (this.writers.get(sessionId)?.file === file) this.writers.delete(sessionId);
+      },
+    });
+  }
+
+  /** One attempt to open a writer; null when the log changed under us (try again). */
+  private async tryOpenWriter(sessionId: string): Promise<SessionWriter | null> {
+    let f = await this.locate(sessionId);
+    if (!f) throw new Error(`no session "${sessionId}"`);
+    let r = await readSessionFile(f, this.readContext());
+    if (r.ok && r.loaded.format !== 'v1') {
+      await this.convertInPlace(f, r);
+      f = { sessionId, path: this.logPath(sessionId), kind: 'log' };
+      r = await readSessionFile(f, this.readContext());
+    }
+    if (!r.ok) {
+      if (r.skipped && !(await exists(f.path))) return null;
+      if (r.skipped) throw new Error(`session ${sessionId} has no events yet (it is being created)`);
+      throw new Error(
+        `session ${sessionId} cannot be continued: ${r.problems.map((p) => p.message).join('; ')}`,
+      );
+    }
+    if (r.loaded.readOnly) {
+      throw new Error(
+        `session ${sessionId} is read-only: it was written by a newer version of Tally (log version ` +
+          `${r.newestVersion}; this build writes version ${LOG_VERSION})`,
+      );
+    }
+    const parsed = r.parsed!;
+    const handle = await fs.open(f.path, 'a');
+    try {
+      if ((await handle.stat()).size !== r.size) {
+        await handle.close();
+        return null;
+      }
+      const keptAt = r.loaded.problems.find((p) => p.kind === 'torn-tail')?.keptAt;
+      if (parsed.torn && keptAt) {
+        // The torn bytes are safe in aside/: cut them off so the next line starts clean.
+        await handle.truncate(parsed.goodLength);
+        await handle.datasync();
+        this.logger.info('cut a torn last line after keeping it aside', { sessionId, keptAt });
+      } else if (parsed.torn || parsed.needsNewline) {
+        // No copy aside (or a whole last line without its newline): keep the bytes in place.
+        await handle.write('\n');
+        await handle.datasync();
+      }
+    } catch (e) {
+      await handle.close();
+      throw e;
+    }
+    return this.newWriter(sessionId, f.path, handle, r.loaded.state);
+  }
+
+  /**
+   * Turns a session read from an old format into a v1 log at `sessions/<id>.jsonl`. A format-0
+   * log there is first linked (or copied) into `sessions/legacy/`, then replaced atomically by
+   * the v1 log; a message history stays where it is (the v1 log now takes precedence).
+   */
+  private async convertInPlace(f: SessionFile, r: Extract<ReadResult, { ok: true }>): Promise<void> {
+    let source = f.path;
+    if (f.kind === 'log') {
+      await fs.mkdir(this.layout.legacy, { recursive: true });
+      source = join(this.layout.legacy, `${f.sessionId}.${fileStamp(this.now())}.v0.jsonl`);
+      await fs.link(f.path, source).catch(() => fs.copyFile(f.path, source, fs.constants.COPYFILE_EXCL));
+    }
+    await this.writeConvertedLog(
+      f.sessionId,
+      r.converted!,
+      { file: source, sha256: r.sha256 },
+      f.kind === 'log' ? 'replace' : 'create',
+    );
+    this.logger.info('converted an old-format session to a v1 log', {
+      sessionId: f.sessionId,
+      from: f.path,
+      keptAt: source,
+    });
+  }
+
+  /** Writes converted events as a new v1 log (temp file, synced, then moved into place). */
+  private async writeConvertedLog(
+    sessionId: string,
+    converted: Converted,
+    importedFrom: { file: string; sha256: string },
+    mode: 'create' | 'replace',
+  ): Promise<void> {
+    const events: SessionEvent[] = [...converted.events];
+    const first = events[0];
+    const created = {
+      v: LOG_VERSION,
+      at: first?.at ?? this.now().toISOString(),
+      type: 'session.created' as const,
+      sessionId,
+      title: '',
+      provider: '',
+      model: '',
+      ...(first?.type === 'session.created' ? first : {}),
+      importedFrom,
+      ...(converted.approximate ? { approximate: true } : {}),
+    };
+    if (first?.type === 'session.created') events.shift();
+    events.unshift(sessionEventSchema.parse({ ...created, sessionId }));
+    const target = this.logPath(sessionId);
+    const tmp = join(this.layout.sessions, `.${sessionId}.${fileStamp(this.now())}.tmp`);
+    const fh = await fs.open(tmp, 'wx');
+    try {
+      await fh.writeFile(events.map((e) => `${JSON.stringify(e)}\n`).join(''), 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      if (mode === 'replace') await fs.rename(tmp, target);
+      else {
+        await fs.link(tmp, target).catch((e: NodeJS.ErrnoException) => {
+          throw e.code === 'EEXIST' ? new Error(`session ${sessionId} already exists`) : e;
+        });
+        await fs.unlink(tmp);
+      }
+    } catch (e) {
+      await fs.rm(tmp, { force: true });
+      throw e;
+    }
+    await syncDir(this.layout.sessions);
+  }
+}
+
+function reportOf(converted: Converted, problems: readonly Problem[]): string[] {
+  return [...converted.notes, ...problems.map((p) => `${p.kind}: ${p.message}`)];
+}
+
+function sha256Of(buf: Buffer): string {
+  return createHash('sha256').update(buf).digest('hex');
+}
+
+function tryJson(buf: Buffer): unknown {
+  try {
+    return JSON.parse(buf.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await fs.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(dir)).filter((n) => !n.startsWith('.'));
+  } catch {
+    return [];
+  }
+}
+
+/** Syncs a folder so a file created or renamed in it survives a power loss (best effort). */
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const fh = await fs.open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // Not every platform can sync a folder; the file's own sync still holds.
+  }
+}

@@ -1,0 +1,89 @@
+/** Shared helpers for the session store tests: temp folders, usage and turn builders. */
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from '../../../src/core/log';
+import type { Cost } from '../../../src/core/sessions/events';
+import type { SessionWriter } from '../../../src/core/sessions/writer';
+import type { Usage } from '../../../src/core/usage/types';
+
+export const FIXTURES = join(__dirname, '../../fixtures/sessions');
+
+/** A fresh storage folder under the OS temp folder; remove it with `fs.rm(dir, { recursive: true })`. */
+export async function tempStorage(): Promise<string> {
+  return fs.mkdtemp(join(tmpdir(), 'tally-sessions-'));
+}
+
+/** Provider usage that satisfies the invariants: input = plain + cache read + cache write. */
+export function usage(
+  plain: number,
+  cacheRead: number,
+  cacheWrite: number,
+  text: number,
+  reasoning = 0,
+  source: Usage['source'] = 'provider',
+): Usage {
+  const inputTokens = plain + cacheRead + cacheWrite;
+  const outputTokens = text + reasoning;
+  return {
+    inputTokens,
+    inputTokenDetails: { noCacheTokens: plain, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite },
+    outputTokens,
+    outputTokenDetails: { textTokens: text, reasoningTokens: reasoning },
+    totalTokens: inputTokens + outputTokens,
+    source,
+  };
+}
+
+export function cost(pico: bigint | null): Cost {
+  return pico === null
+    ? { pico: null, basis: 'unknown' }
+    : { pico: pico.toString(), basis: 'computed', catalog: 'test' };
+}
+
+/** Records one whole turn of one request: started, input usage, final usage, ended. */
+export async function recordTurn(
+  w: SessionWriter,
+  index: number,
+  u: Usage,
+  c: Cost,
+  opts: { model?: string; inputFirst?: boolean } = {},
+): Promise<void> {
+  const turnId = `t${index}`;
+  const requestId = `r${index}`;
+  await w.append({ type: 'turn.started', turnId, index });
+  await w.append({
+    type: 'request.started',
+    requestId,
+    turnId,
+    provider: 'anthropic',
+    model: opts.model ?? 'claude-sonnet-4-5',
+    purpose: 'chat',
+  });
+  if (opts.inputFirst !== false) {
+    const input: Usage = { ...u, outputTokens: 0, outputTokenDetails: { textTokens: 0, reasoningTokens: 0 } };
+    input.totalTokens = input.inputTokens;
+    await w.append({ type: 'request.usage', requestId, usage: input, cost: c, final: false });
+  }
+  await w.append({ type: 'request.usage', requestId, usage: u, cost: c, final: true });
+  await w.append({ type: 'request.ended', requestId, status: 'completed' });
+  await w.append({ type: 'turn.ended', turnId, status: 'completed' });
+}
+
+/** A logger that remembers what it was told. */
+export function memoryLogger(): Logger & {
+  lines: { level: string; msg: string; data?: Record<string, unknown> }[];
+} {
+  const lines: { level: string; msg: string; data?: Record<string, unknown> }[] = [];
+  const at = (level: string) => (msg: string, data?: Record<string, unknown>) => {
+    lines.push(data === undefined ? { level, msg } : { level, msg, data });
+  };
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+export async function exists(path: string): Promise<boolean> {
+  return fs
+    .stat(path)
+    .then(() => true)
+    .catch(() => false);
+}

@@ -105,9 +105,11 @@ export function demoScript(req: ParsedRequest, magic: Magic, firstAttempt: boole
   } satisfies Partial<Script>;
 
   if (magic.error && firstOfTurn && (!magic.error.once || firstAttempt)) {
+    // A flaky error asks for an immediate retry (quick to watch); a steady 429 asks for 1 s.
+    const retryAfter = magic.error.once ? 0 : magic.error.status === 429 ? 1 : undefined;
     return {
       ...base,
-      error: { status: magic.error.status, ...(magic.error.status === 429 ? { retryAfter: 1 } : {}) },
+      error: { status: magic.error.status, ...(retryAfter === undefined ? {} : { retryAfter }) },
     };
   }
 

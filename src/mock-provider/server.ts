@@ -26,10 +26,15 @@ import { outputOf, PromptCache } from './usage';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
-const enqueueBodySchema = z.union([
-  z.object({ provider: z.enum([...PROVIDER_IDS, 'any']), script: scriptSchema }),
-  z.object({ provider: z.enum([...PROVIDER_IDS, 'any']), scripts: z.array(scriptSchema) }),
-]);
+const enqueueBodySchema = z
+  .object({
+    provider: z.enum([...PROVIDER_IDS, 'any']),
+    script: scriptSchema.optional(),
+    scripts: z.array(scriptSchema).optional(),
+  })
+  .refine((b) => (b.script === undefined) !== (b.scripts === undefined), {
+    message: 'give either script or scripts',
+  });
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -132,7 +137,7 @@ export class MockProviderServer {
       }
       const parsed = enqueueBodySchema.safeParse(body);
       if (!parsed.success) return sendJson(res, 400, { error: { message: z.prettifyError(parsed.error) } });
-      const scripts = 'scripts' in parsed.data ? parsed.data.scripts : [parsed.data.script];
+      const scripts = parsed.data.scripts ?? (parsed.data.script ? [parsed.data.script] : []);
       for (const s of scripts) this.enqueue(parsed.data.provider, s);
       return sendJson(res, 200, { queued: scripts.length });
     }

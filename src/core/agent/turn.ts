@@ -8,7 +8,13 @@
  * replaced by the final snapshot; a stop or an error keeps what was known, or an estimate.
  */
 import { randomUUID } from 'node:crypto';
-import { type LanguageModel, type LanguageModelUsage, type ModelMessage, streamText } from 'ai';
+import {
+  type LanguageModel,
+  type LanguageModelUsage,
+  type ModelMessage,
+  type SystemModelMessage,
+  streamText,
+} from 'ai';
 import type { Logger } from '../log';
 import type { Cost, EventBody, RequestStatus } from '../sessions/events';
 import type { ProviderKind } from '../usage/providers';
@@ -163,10 +169,12 @@ export async function runTurn(o: TurnOptions): Promise<TurnResult> {
     try {
       const result = streamText({
         model: o.model,
-        messages: withCacheBreakpoints(o.provider, system, messages),
+        ...withCacheBreakpoints(o.provider, system, messages),
         tools,
         maxRetries: 0,
         includeRawChunks: true,
+        // Errors arrive as stream parts and are recorded; the SDK's default would print them.
+        onError: () => {},
         abortSignal: controller.signal,
         ...(o.maxOutputTokens ? { maxOutputTokens: o.maxOutputTokens } : {}),
       });
@@ -216,7 +224,10 @@ export async function runTurn(o: TurnOptions): Promise<TurnResult> {
       clearTimeout(idle);
       o.signal?.removeEventListener('abort', onAbort);
     }
-    if (controller.signal.aborted && !streamError) streamError = controller.signal.reason;
+    // An abort surfaces as whatever the SDK wrapped it in; the reason is the truth.
+    if (controller.signal.aborted && (!streamError || controller.signal.reason instanceof StallError)) {
+      streamError = controller.signal.reason;
+    }
 
     const stopped = controller.signal.aborted && !(controller.signal.reason instanceof StallError);
     if (streamError || stopped) {
@@ -307,18 +318,21 @@ export async function runTurn(o: TurnOptions): Promise<TurnResult> {
   );
 }
 
-/** Anthropic prompt caching: breakpoints on the system prompt and on the conversation's last message. */
+/**
+ * Anthropic prompt caching: breakpoints on the system prompt and on the conversation's last
+ * message, so cache reads and writes really occur. Other providers cache on their own.
+ */
 function withCacheBreakpoints(
   provider: ProviderKind,
   system: string,
   messages: ModelMessage[],
-): ModelMessage[] {
-  if (provider !== 'anthropic') return [{ role: 'system', content: system }, ...messages];
+): { system: string | SystemModelMessage; messages: ModelMessage[] } {
+  if (provider !== 'anthropic') return { system, messages };
   const cache = { anthropic: { cacheControl: { type: 'ephemeral' } } };
-  const out: ModelMessage[] = [{ role: 'system', content: system, providerOptions: cache }, ...messages];
+  const out = [...messages];
   const last = out.length - 1;
-  if (last > 0) out[last] = { ...out[last]!, providerOptions: cache } as ModelMessage;
-  return out;
+  if (last >= 0) out[last] = { ...out[last]!, providerOptions: cache } as ModelMessage;
+  return { system: { role: 'system', content: system, providerOptions: cache }, messages: out };
 }
 
 /** Resolves true if the signal aborted while waiting. */

@@ -49,10 +49,15 @@ export function compatUsage(n: UsageNumbers, cost: number | undefined): JsonReco
     usage.prompt_tokens_details = {
       cached_tokens: n.cacheRead,
       ...(written > 0 ? { cache_write_tokens: written } : {}),
+      ...(cost !== undefined ? { audio_tokens: 0 } : {}),
     };
   }
-  if (n.reasoning > 0 || cost !== undefined)
-    usage.completion_tokens_details = { reasoning_tokens: n.reasoning };
+  if (n.reasoning > 0 || cost !== undefined) {
+    usage.completion_tokens_details = {
+      reasoning_tokens: n.reasoning,
+      ...(cost !== undefined ? { image_tokens: 0 } : {}),
+    };
+  }
   if (cost !== undefined) {
     usage.cost = cost;
     usage.is_byok = false;
@@ -114,7 +119,8 @@ function renderChat(compatible: boolean, plan: Plan, ctx: RenderContext): Frame[
     object: 'chat.completion.chunk',
     created: ctx.created,
     model: plan.model,
-    ...(compatible ? {} : { service_tier: 'default', system_fingerprint: 'fp_mock' }),
+    ...(compatible ? {} : { service_tier: 'default' }),
+    system_fingerprint: 'fp_mock',
   });
   /** A chunk with one choice; usage `null` (OpenAI + include_usage), running (repeat) or absent. */
   const choiceChunk = (delta: JsonRecord, finishReason: string | null = null): void => {
@@ -140,7 +146,11 @@ function renderChat(compatible: boolean, plan: Plan, ctx: RenderContext): Frame[
     });
   };
 
-  choiceChunk({ role: 'assistant', content: '', ...(compatible ? {} : { refusal: null }) });
+  const role = { role: 'assistant', ...(compatible ? {} : { refusal: null }) };
+  // A stream that starts with a tool call carries the role in the tool call's first chunk.
+  let rolePending =
+    plan.events.find((e) => e.type === 'text' || e.type === 'tool-call')?.type === 'tool-call';
+  if (!rolePending) choiceChunk({ ...role, content: '' });
   let toolIndex = 0;
   let ended = false;
   for (const event of plan.events) {
@@ -156,10 +166,12 @@ function renderChat(compatible: boolean, plan: Plan, ctx: RenderContext): Frame[
         const index = toolIndex++;
         const callId = event.id ?? `call_${ctx.responseKey}_${index}`;
         choiceChunk({
+          ...(rolePending ? { ...role, content: null } : {}),
           tool_calls: [
             { index, id: callId, type: 'function', function: { name: event.name, arguments: '' } },
           ],
         });
+        rolePending = false;
         for (const piece of splitInPieces(JSON.stringify(event.args))) {
           choiceChunk({ tool_calls: [{ index, function: { arguments: piece } }] });
         }
@@ -193,7 +205,8 @@ function renderChat(compatible: boolean, plan: Plan, ctx: RenderContext): Frame[
     if (ended) return frames;
   }
   const finish = toolIndex > 0 ? 'tool_calls' : plan.finish === 'length' ? 'length' : 'stop';
-  choiceChunk({}, finish);
+  // Ollama and vLLM repeat an empty content (Ollama also the role) in the finishing chunk.
+  choiceChunk(compatible ? { role: 'assistant', content: '' } : {}, finish);
   if (wantUsage) usageChunk(plan.usage, plan.rawUsage ?? usageWire(plan.usage));
   frames.push({ kind: 'text', text: 'data: [DONE]\n\n' });
   return frames;

@@ -105,7 +105,7 @@ function render(plan: Plan, ctx: RenderContext): Frame[] {
     service_tier: 'default',
     store: true,
     temperature: 1,
-    text: { format: { type: 'text' } },
+    text: { format: { type: 'text' }, verbosity: 'medium' },
     tool_choice: 'auto',
     tools: [],
     top_p: 1,

@@ -90,7 +90,7 @@ describe('mock provider: error classes through the SDK', () => {
         assert.equal(e.isRetryable, retryable, `${status} retryable`);
         assert.equal(e.responseBody, JSON.stringify(entry.error?.body));
         // `data` is the body as the provider's zod schema parsed it (Anthropic drops request_id).
-        const { request_id: _, ...parsed } = entry.error?.body as Record<string, unknown>;
+        const { request_id: _, ...parsed } = entry.error!.body as Record<string, unknown>;
         assert.deepEqual(e.data, parsed);
         if (status === 429) assert.equal(e.responseHeaders?.['retry-after'], '7');
         assert.deepEqual(o.steps, []);

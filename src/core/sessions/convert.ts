@@ -7,8 +7,12 @@ import type { Usage } from '../usage/types';
 import { type Cost, costSchema, LOG_VERSION, type SessionEvent, sessionEventSchema } from './events';
 import type { ProblemList } from './problems';
 
-/** Prices one request of an old file (the pricing module's `priceUsage`, adapted). */
-export type PriceFn = (usage: Usage, model: string, provider: string) => Cost;
+/**
+ * Prices one request of an old file (the pricing module's `price`). Old files carry no
+ * provider-reported cost, so `reportedCostUsd` is always undefined here; it is in the type so
+ * the pricing module's own function fits as is.
+ */
+export type PriceFn = (usage: Usage, model: string, provider: string, reportedCostUsd?: number) => Cost;
 
 export interface ConvertContext {
   /** The session's id (from the file name: it is how the store finds the file again). */

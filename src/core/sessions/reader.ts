@@ -124,10 +124,9 @@ export async function readSessionFile(f: SessionFile, ctx: ReadContext): Promise
 
   const parsed = parseLog(buf, problems);
   if (parsed.events.length === 0 && parsed.format0.length === 0 && parsed.newerSkipped === 0) {
-    if (buf.length === 0 || parsed.torn !== null) {
-      // Nothing complete yet: a session being created this instant, or one cut off at birth.
-      if (ctx.mayBeNew?.(f, mtimeMs)) return { ok: false, problems: [], skipped: true };
-    }
+    // Not one whole line yet: a session being created this instant, or one cut off at birth.
+    if (parsed.goodLength === 0 && ctx.mayBeNew?.(f, mtimeMs))
+      return { ok: false, problems: [], skipped: true };
     const why =
       buf.length === 0 ? 'is empty' : parsed.lines === 0 ? 'holds no lines' : 'holds no session record';
     return unreadable(f, why, problems, ctx, logger);
@@ -181,10 +180,12 @@ export function placeholderSession(sessionId: string, problems: Problem[]): Load
 async function unreadable(
   f: SessionFile,
   why: string,
-  problems: ProblemList,
+  _lineProblems: ProblemList,
   ctx: ReadContext,
   logger: Logger,
 ): Promise<ReadResult> {
+  // The file's own bad lines are not listed: it is moved aside whole, and that is the one problem.
+  const problems = new ProblemList(f.path);
   const now = (ctx.now ?? (() => new Date()))();
   const target = join(ctx.layout.aside, `${basename(f.path)}.${fileStamp(now)}.unreadable`);
   let keptAt: string | undefined;

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { PanelViewProvider } from './panelView';
+import { registerStorageProbe } from './testing/storageProbe';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Tally', { log: true });
@@ -14,6 +15,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const provider = new PanelViewProvider(context, view);
     context.subscriptions.push(vscode.window.registerWebviewViewProvider(provider.viewType, provider));
   }
+  context.subscriptions.push(registerStorageProbe(context));
   context.subscriptions.push(
     vscode.commands.registerCommand('tally.showUsage', () =>
       vscode.commands.executeCommand('tally.usage.focus'),

@@ -1,1 +1,79 @@
-console.log('tally: not built yet');
+/**
+ * `tally`: the ledger from the command line, for audits and scripts. Exit codes: 0 ok, 1 an
+ * error (unknown session, unreadable folder, bad price file, provider failure), 2 a usage error
+ * (unknown command or flag), 130 stopped by SIGINT.
+ */
+import { CliError } from './args';
+import { exportCommand } from './commands/export';
+import { importCommand } from './commands/import';
+import { runCommand } from './commands/run';
+import { sessionsCommand } from './commands/sessions';
+import { statsCommand } from './commands/stats';
+import { warn } from './output';
+
+export const HELP = `tally — every token accounted for
+
+Usage:
+  tally sessions [--storage DIR] [--json]
+  tally stats <sessionId> [--storage DIR] [--requests] [--prices FILE] [--json]
+  tally export <sessionId|--all> --format csv|json [--out FILE] [--storage DIR] [--prices FILE]
+  tally import <file> [--storage DIR] [--prices FILE]
+  tally run --storage DIR [--workspace DIR] --provider P --model M [--base-url URL] [--session ID]
+            [--prices FILE] [--allow-writes] [--allow-commands] [--max-steps N] [--timeout SECONDS]
+            [--json] "prompt"
+
+Providers: openai (Responses), openai-chat, anthropic, google, openai-compatible.
+Keys: OPENAI_API_KEY, ANTHROPIC_API_KEY, GOOGLE_GENERATIVE_AI_API_KEY, TALLY_API_KEY (compatible servers).
+--storage defaults to $TALLY_STORAGE. Set TALLY_LOG=debug for the debug log on stderr.`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  sessions: sessionsCommand,
+  stats: statsCommand,
+  export: exportCommand,
+  import: importCommand,
+  run: runCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(`${HELP}\n`);
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(`${process.env.TALLY_VERSION ?? '0.1.0'}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    warn(`unknown command "${name}" (see "tally help")`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (e) {
+    if (e instanceof CliError) {
+      warn(e.message);
+      return e.exitCode;
+    }
+    const err = e as NodeJS.ErrnoException;
+    warn(`${err.message ?? String(e)}${err.code ? ` (${err.code})` : ''}`);
+    if (process.env.TALLY_LOG === 'debug' && err.stack) process.stderr.write(`${err.stack}\n`);
+    return 1;
+  }
+}
+
+/** Runs the CLI and exits with its code once output is flushed (bin/tally calls this). */
+export function runCli(argv: string[]): void {
+  main(argv).then(
+    (code) => {
+      process.exitCode = code;
+      // Let stdout drain; then do not wait on idle keep-alive sockets.
+      setTimeout(() => process.exit(code), 1500).unref();
+    },
+    (e) => {
+      warn(String(e));
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,144 @@
+import { API_KEY_ENV, createModel, ProviderConfigError } from '../../core/agent/providers';
+import { type AgentEvent, runTurn } from '../../core/agent/turn';
+import { PathError, Workspace } from '../../core/agent/workspace';
+import { titleFromPrompt } from '../../core/chat/title';
+import { sessionStats } from '../../core/report/stats';
+import { isProviderKind, PROVIDER_KINDS } from '../../core/usage/providers';
+import { CliError, parse, usageError } from '../args';
+import { openStoreForWriting, pricingFrom } from '../context';
+import { stderrLogger } from '../output';
+
+/** `tally run … "prompt"`: one turn headless, streamed to stdout, recorded in the storage folder. */
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    storage: { type: 'string' },
+    workspace: { type: 'string' },
+    provider: { type: 'string' },
+    model: { type: 'string' },
+    'base-url': { type: 'string' },
+    session: { type: 'string' },
+    prices: { type: 'string' },
+    json: { type: 'boolean' },
+    'allow-writes': { type: 'boolean' },
+    'allow-commands': { type: 'boolean' },
+    'max-steps': { type: 'string' },
+    timeout: { type: 'string' },
+  });
+  if (positionals.length !== 1 || !positionals[0]!.trim())
+    throw usageError('run takes one prompt (quote it)');
+  if (!values.storage) throw usageError('run needs --storage DIR');
+  const provider = values.provider;
+  if (!provider) throw usageError(`run needs --provider (${PROVIDER_KINDS.join(', ')})`);
+  if (!isProviderKind(provider)) throw usageError(`--provider must be one of ${PROVIDER_KINDS.join(', ')}`);
+  if (!values.model) throw usageError('run needs --model');
+  const maxSteps = positiveInt(values['max-steps'], '--max-steps') ?? 25;
+  const timeoutS = positiveInt(values.timeout, '--timeout');
+  const prompt = positionals[0]!;
+  const apiKey = process.env[API_KEY_ENV[provider]];
+  const baseURL = values['base-url'];
+
+  // Everything that can be checked is checked before anything is written.
+  let model: ReturnType<typeof createModel>;
+  try {
+    model = createModel({ kind: provider, model: values.model, apiKey, ...(baseURL ? { baseURL } : {}) });
+  } catch (e) {
+    if (e instanceof ProviderConfigError) throw new CliError(e.message);
+    throw e;
+  }
+  const workspace = await Workspace.open(values.workspace ?? process.cwd()).catch((e: Error) => {
+    throw new CliError(e instanceof PathError ? e.message : `bad --workspace: ${e.message}`);
+  });
+  const pricing = await pricingFrom(values.prices);
+  const store = await openStoreForWriting(values.storage, pricing);
+
+  const writer = values.session
+    ? await store.openWriter(values.session).catch((e: Error) => {
+        throw new CliError(e.message);
+      })
+    : await store.create({ title: titleFromPrompt(prompt), provider, model: values.model });
+  const sessionId = writer.state.sessionId;
+  process.stderr.write(`session ${sessionId}\n`);
+
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('\nstopping…\n');
+    controller.abort(new Error('stopped by the user'));
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+
+  const log = stderrLogger();
+  const onEvent = (e: AgentEvent) => {
+    if (values.json) return;
+    if (e.type === 'text') process.stdout.write(e.text);
+    else if (e.type === 'tool-call')
+      process.stderr.write(`\n[tool] ${e.call.toolName} ${JSON.stringify(e.call.input)}\n`);
+    else if (e.type === 'tool-result' && e.isError)
+      process.stderr.write(`[tool] ${e.toolName}: ${e.output}\n`);
+    else if (e.type === 'request-end' && e.status === 'failed')
+      process.stderr.write(`\n[request failed] ${e.error}\n`);
+  };
+  let result: Awaited<ReturnType<typeof runTurn>>;
+  try {
+    result = await runTurn({
+      writer,
+      model,
+      provider,
+      modelId: values.model,
+      prompt,
+      workspace,
+      policy: {
+        allowWrites: values['allow-writes'] ?? false,
+        allowCommands: values['allow-commands'] ?? false,
+      },
+      // The flags are the user's yes: without them the tools are not offered at all.
+      approve: async () => true,
+      price: (usage, reported) => pricing.price(usage, values.model!, provider, reported),
+      signal: controller.signal,
+      maxSteps,
+      ...(timeoutS !== undefined ? { idleTimeoutMs: timeoutS * 1000 } : {}),
+      onEvent,
+      log,
+      secrets: apiKey ? [apiKey] : [],
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    await writer.close();
+  }
+
+  const stats = sessionStats(writer.state, pricing.contextLimit(values.model, provider));
+  if (values.json) {
+    const turn = stats.turns.find((t) => t.turnId === result.turnId);
+    process.stdout.write(
+      `${JSON.stringify(
+        {
+          sessionId,
+          turnId: result.turnId,
+          status: result.status,
+          text: result.text,
+          ...(result.error ? { error: result.error } : {}),
+          turn,
+          total: stats.total,
+          contextWindow: stats.contextWindow,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } else {
+    if (result.text && !result.text.endsWith('\n')) process.stdout.write('\n');
+    if (result.error && result.status === 'failed') process.stderr.write(`tally: ${result.error}\n`);
+  }
+  return result.status === 'completed' ? 0 : result.status === 'interrupted' ? 130 : 1;
+}
+
+function positiveInt(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw usageError(`${flag} must be a positive whole number`);
+  return n;
+}

@@ -1,19 +1,40 @@
-/** Webview entry. Renders what the host sends; computes no billing numbers itself. */
-declare function acquireVsCodeApi(): {
-  postMessage(msg: unknown): void;
-  getState(): unknown;
-  setState(s: unknown): void;
-};
+/**
+ * Webview entry: injects the stylesheet under the page's CSP nonce, builds the view named by
+ * `<body data-view>`, and says `ready`. Renders what the host sends; computes no billing numbers.
+ */
+import type { ViewKind } from '../shared/protocol';
+import { createBridge } from './bridge';
+import type { ChatUiState } from './chat/view';
+import { ChatView } from './chat/view';
+import css from './styles.css' with { type: 'text' };
+import type { UsageUiState } from './usage/view';
+import { UsageView } from './usage/view';
 
-const vscodeApi = acquireVsCodeApi();
-const root = document.getElementById('root')!;
+// Read while this script runs: currentScript is null afterwards.
+const nonce = (document.currentScript as HTMLScriptElement | null)?.nonce ?? '';
 
-window.addEventListener('message', (event: MessageEvent) => {
-  const msg = event.data as { type?: string; trusted?: boolean };
-  if (msg?.type === 'hello') {
-    root.textContent = msg.trusted
-      ? 'No session yet.'
-      : 'Restricted mode: chat works, but write and command tools are off until you trust this workspace.';
+function injectStyles(): void {
+  const style = document.createElement('style');
+  if (nonce) style.nonce = nonce;
+  style.textContent = css;
+  document.head.appendChild(style);
+}
+
+function start(): void {
+  injectStyles();
+  const root = document.getElementById('root') ?? document.body;
+  const view: ViewKind = document.body.dataset.view === 'usage' ? 'usage' : 'chat';
+  if (view === 'usage') {
+    const bridge = createBridge<UsageUiState>();
+    const v = new UsageView(root, bridge);
+    bridge.onMessage((m) => v.dispatch(m));
+    bridge.post({ type: 'ready', view });
+  } else {
+    const bridge = createBridge<ChatUiState>();
+    const v = new ChatView(root, bridge);
+    bridge.onMessage((m) => v.dispatch(m));
+    bridge.post({ type: 'ready', view });
   }
-});
-vscodeApi.postMessage({ type: 'ready' });
+}
+
+start();

@@ -82,6 +82,8 @@ export interface WireFormat {
   /** The response id the format puts on the wire for `responseKey`. */
   responseId(responseKey: string): string;
   render(plan: Plan, ctx: RenderContext): Frame[];
+  /** The whole response as one JSON body, for `stream: false` (`:generateContent` on Gemini). */
+  renderJson(plan: Plan, ctx: RenderContext): { body: unknown; usage?: UsageReport };
   /** The provider's real error response for an HTTP status. */
   httpError(
     status: number,

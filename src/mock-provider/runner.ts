@@ -3,7 +3,7 @@
  * entry's usage reports as each one actually goes out.
  */
 import type { ServerResponse } from 'node:http';
-import type { Frame, WireFormat } from './plan';
+import type { Frame, Plan, RenderContext, WireFormat } from './plan';
 import type { MockLogEntry } from './types';
 
 export function encodeFrame(framing: WireFormat['framing'], frame: Frame & { kind: 'data' }): string {
@@ -112,4 +112,56 @@ export async function streamFrames(
   finished = true;
   entry.outcome = 'completed';
   await new Promise<void>((resolve) => res.end(resolve));
+}
+
+/**
+ * A `stream: false` response: the whole answer as one JSON body. Delays and timed stalls add up
+ * before it; a stall without `ms` waits for the client to go away; `cut` drops the connection;
+ * `malformed` sends a body that is not JSON; `stream-error` becomes the provider's HTTP error.
+ */
+export async function sendUnary(
+  res: ServerResponse,
+  format: WireFormat,
+  plan: Plan,
+  ctx: RenderContext,
+  entry: MockLogEntry,
+): Promise<void> {
+  const closed = new Promise<void>((resolve) => res.on('close', resolve));
+  let gone = false;
+  void closed.then(() => {
+    gone = true;
+    if (entry.outcome === 'pending') entry.outcome = 'client-aborted';
+  });
+  let malformed: string | undefined;
+  for (const e of plan.events) {
+    if (gone) return;
+    if (e.type === 'delay' || e.type === 'stall') await wait(e.ms, closed);
+    else if (e.type === 'malformed') malformed = e.text ?? '{"id": "oops", "unterminated';
+    else if (e.type === 'cut') {
+      entry.outcome = 'cut';
+      res.socket?.destroy();
+      return;
+    } else if (e.type === 'stream-error') {
+      const status = e.kind === 'server' ? 500 : format.provider === 'anthropic' ? 529 : 503;
+      const error = format.httpError(status, { message: e.message, model: plan.model });
+      entry.status = status;
+      entry.outcome = 'http-error';
+      entry.error = { status, body: error.body };
+      res.writeHead(status, { 'content-type': 'application/json', ...error.headers });
+      res.end(JSON.stringify(error.body));
+      return;
+    }
+  }
+  if (gone) return;
+  const { body, usage } = format.renderJson(plan, ctx);
+  const text = malformed ?? JSON.stringify(body);
+  entry.status = 200;
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  await new Promise<void>((resolve) => res.end(text, resolve));
+  if (usage && malformed === undefined) {
+    entry.usageReports.push(usage);
+    entry.usage = usage.numbers;
+    entry.wireUsage = usage.wire;
+  }
+  entry.outcome = 'completed';
 }

@@ -10,8 +10,8 @@ import { demoScript } from './demo';
 import { BASE_PATHS, formatForPath } from './formats';
 import { BadRequestError } from './json';
 import { parseMagic } from './magic';
-import type { HttpError, ParsedRequest, Plan, WireFormat } from './plan';
-import { SSE_HEADERS, streamFrames } from './runner';
+import type { HttpError, ParsedRequest, Plan, RenderContext, WireFormat } from './plan';
+import { SSE_HEADERS, sendUnary, streamFrames } from './runner';
 import {
   type MockLogEntry,
   type MockProvider,
@@ -242,16 +242,6 @@ export class MockProviderServer {
       entry.outcome = 'completed';
       return;
     }
-    if (!parsed.stream) {
-      return this.sendHttpError(
-        res,
-        entry,
-        format.httpError(400, {
-          message: 'The Tally mock provider only streams: send stream: true.',
-          model: parsed.model,
-        }),
-      );
-    }
 
     const events = script.events ?? demoScript(parsed, magic, firstAttempt).events ?? [];
     const plan: Plan = {
@@ -265,13 +255,20 @@ export class MockProviderServer {
     };
     entry.plannedUsage = plan.usage;
     if (plan.cost !== undefined && plan.usageMode !== 'none') entry.cost = plan.cost;
-    const frames = format.render(plan, {
+    const ctx: RenderContext = {
       responseKey,
       created: Math.floor(Date.now() / 1000),
       includeUsage: parsed.includeUsage,
       rememberItem: (id, item) => this.items.set(id, item),
-    });
-    await streamFrames(res, format, frames, entry, script.chunkDelayMs ?? this.chunkDelayMs);
+    };
+    if (!parsed.stream) return sendUnary(res, format, plan, ctx, entry);
+    await streamFrames(
+      res,
+      format,
+      format.render(plan, ctx),
+      entry,
+      script.chunkDelayMs ?? this.chunkDelayMs,
+    );
   }
 }
 

@@ -30,7 +30,7 @@ import type {
 } from '../plan';
 import type { UsageNumbers, UsageReport } from '../types';
 import { outputTotal, RunningUsage } from '../usage';
-import { controlFrame, rawFrame, retryAfterHeader, splitInPieces } from './common';
+import { blocksOf, controlFrame, rawFrame, retryAfterHeader, splitInPieces } from './common';
 
 /** Usage as `message_start` carries it. */
 export function anthropicStartUsage(n: UsageNumbers, outputTokens: number): JsonRecord {
@@ -216,6 +216,32 @@ function render(plan: Plan, ctx: RenderContext): Frame[] {
   return frames;
 }
 
+function renderJson(plan: Plan, ctx: RenderContext): { body: unknown; usage: UsageReport } {
+  const blocks = blocksOf(plan.events);
+  const content = blocks.map((b, index) =>
+    b.kind === 'text'
+      ? { type: 'text', text: b.text }
+      : b.kind === 'reasoning'
+        ? { type: 'thinking', thinking: b.text, signature: `mock-signature-${ctx.responseKey}-${index}` }
+        : { type: 'tool_use', id: b.id ?? `toolu_${ctx.responseKey}_${index}`, name: b.name, input: b.args },
+  );
+  const toolCalls = blocks.some((b) => b.kind === 'tool-call');
+  const wire = plan.rawUsage ?? anthropicStartUsage(plan.usage, outputTotal(plan.usage));
+  return {
+    body: {
+      id: `msg_${ctx.responseKey}`,
+      type: 'message',
+      role: 'assistant',
+      model: plan.model,
+      content,
+      stop_reason: toolCalls ? 'tool_use' : plan.finish === 'length' ? 'max_tokens' : 'end_turn',
+      stop_sequence: null,
+      usage: wire,
+    },
+    usage: { wire, numbers: plan.usage, carrier: 'response' },
+  };
+}
+
 const ANTHROPIC_ERRORS: Record<number, [string, string]> = {
   400: ['invalid_request_error', 'Invalid request.'],
   401: ['authentication_error', 'invalid x-api-key'],
@@ -250,5 +276,6 @@ export const anthropic: WireFormat = {
   responseId: (key) => `msg_${key}`,
   parseRequest,
   render,
+  renderJson,
   httpError,
 };

@@ -35,3 +35,23 @@ export function rawFrame(event: Extract<ScriptEvent, { type: 'raw' }>): Frame {
 export function retryAfterHeader(retryAfter: number | string | undefined): Record<string, string> {
   return retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };
 }
+
+export type Block =
+  | { kind: 'text'; text: string }
+  | { kind: 'reasoning'; text: string }
+  | { kind: 'tool-call'; name: string; args: Record<string, unknown>; id?: string };
+
+/** The content of a plan as whole blocks (consecutive text or reasoning deltas joined), for unary responses. */
+export function blocksOf(events: readonly ScriptEvent[]): Block[] {
+  const blocks: Block[] = [];
+  for (const e of events) {
+    const last = blocks.at(-1);
+    if (e.type === 'text' || e.type === 'reasoning') {
+      if (last?.kind === e.type) last.text += e.text;
+      else blocks.push({ kind: e.type, text: e.text });
+    } else if (e.type === 'tool-call') {
+      blocks.push({ kind: 'tool-call', name: e.name, args: e.args, id: e.id });
+    }
+  }
+  return blocks;
+}

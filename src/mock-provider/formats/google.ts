@@ -20,7 +20,7 @@ import type {
 } from '../plan';
 import type { UsageNumbers, UsageReport } from '../types';
 import { RunningUsage } from '../usage';
-import { controlFrame, rawFrame, retryAfterHeader } from './common';
+import { blocksOf, controlFrame, rawFrame, retryAfterHeader } from './common';
 
 export function geminiUsage(n: UsageNumbers): JsonRecord {
   const prompt = n.inputNoCache + n.cacheRead + n.cacheWrite5m + n.cacheWrite1h;
@@ -164,6 +164,32 @@ function render(plan: Plan, ctx: RenderContext): Frame[] {
   return frames;
 }
 
+function renderJson(plan: Plan, ctx: RenderContext): { body: unknown; usage?: UsageReport } {
+  const parts = blocksOf(plan.events).map((b) =>
+    b.kind === 'text'
+      ? { text: b.text }
+      : b.kind === 'reasoning'
+        ? { text: b.text, thought: true }
+        : { functionCall: { name: b.name, args: b.args } },
+  );
+  const wire = plan.usageMode === 'none' ? undefined : (plan.rawUsage ?? geminiUsage(plan.usage));
+  return {
+    body: {
+      candidates: [
+        {
+          content: { parts, role: 'model' },
+          finishReason: plan.finish === 'length' ? 'MAX_TOKENS' : 'STOP',
+          index: 0,
+        },
+      ],
+      ...(wire === undefined ? {} : { usageMetadata: wire }),
+      modelVersion: plan.model,
+      responseId: ctx.responseKey,
+    },
+    usage: wire === undefined ? undefined : { wire, numbers: plan.usage, carrier: 'response' },
+  };
+}
+
 const GOOGLE_ERRORS: Record<number, [string, string]> = {
   400: ['INVALID_ARGUMENT', 'Request contains an invalid argument.'],
   401: [
@@ -206,5 +232,6 @@ export const google: WireFormat = {
   responseId: (key) => key,
   parseRequest,
   render,
+  renderJson,
   httpError,
 };

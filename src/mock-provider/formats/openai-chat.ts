@@ -16,7 +16,7 @@ import { asArray, asRecord, asString, BadRequestError, isRecord, type JsonRecord
 import type { ConversationMessage, Frame, ParsedRequest, Plan, RenderContext, WireFormat } from '../plan';
 import type { ProviderId, UsageNumbers, UsageReport } from '../types';
 import { inputTotal, outputTotal, RunningUsage } from '../usage';
-import { controlFrame, rawFrame, splitInPieces } from './common';
+import { blocksOf, controlFrame, rawFrame, splitInPieces } from './common';
 import { openaiHttpError } from './openai-errors';
 
 export function chatUsage(n: UsageNumbers): JsonRecord {
@@ -212,12 +212,57 @@ function renderChat(compatible: boolean, plan: Plan, ctx: RenderContext): Frame[
   return frames;
 }
 
+function renderChatJson(
+  compatible: boolean,
+  plan: Plan,
+  ctx: RenderContext,
+): { body: unknown; usage?: UsageReport } {
+  const blocks = blocksOf(plan.events);
+  const text = blocks.flatMap((b) => (b.kind === 'text' ? [b.text] : [])).join('');
+  const reasoning = blocks.flatMap((b) => (b.kind === 'reasoning' ? [b.text] : [])).join('');
+  const toolCalls = blocks.flatMap((b, index) =>
+    b.kind === 'tool-call'
+      ? [
+          {
+            id: b.id ?? `call_${ctx.responseKey}_${index}`,
+            type: 'function',
+            function: { name: b.name, arguments: JSON.stringify(b.args) },
+          },
+        ]
+      : [],
+  );
+  const message: JsonRecord = {
+    role: 'assistant',
+    content: text === '' && toolCalls.length > 0 ? null : text,
+    ...(compatible ? {} : { refusal: null, annotations: [] }),
+    ...(compatible && reasoning !== '' ? { reasoning_content: reasoning } : {}),
+    ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+  };
+  const finish = toolCalls.length > 0 ? 'tool_calls' : plan.finish === 'length' ? 'length' : 'stop';
+  const wire =
+    plan.usageMode === 'none'
+      ? undefined
+      : (plan.rawUsage ?? (compatible ? compatUsage(plan.usage, plan.cost) : chatUsage(plan.usage)));
+  const body: JsonRecord = {
+    id: `chatcmpl-${ctx.responseKey}`,
+    object: 'chat.completion',
+    created: ctx.created,
+    model: plan.model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finish }],
+    ...(wire === undefined ? {} : { usage: wire }),
+    ...(compatible ? {} : { service_tier: 'default' }),
+    system_fingerprint: 'fp_mock',
+  };
+  return { body, usage: wire === undefined ? undefined : { wire, numbers: plan.usage, carrier: 'response' } };
+}
+
 export const openaiChat: WireFormat = {
   provider: 'openai-chat',
   framing: 'data',
   responseId: (key) => `chatcmpl-${key}`,
   parseRequest: (body) => parseChatRequest('openai-chat', body),
   render: (plan, ctx) => renderChat(false, plan, ctx),
+  renderJson: (plan, ctx) => renderChatJson(false, plan, ctx),
   httpError: openaiHttpError,
 };
 
@@ -227,5 +272,6 @@ export const openaiCompatible: WireFormat = {
   responseId: (key) => `chatcmpl-${key}`,
   parseRequest: (body) => parseChatRequest('openai-compatible', body),
   render: (plan, ctx) => renderChat(true, plan, ctx),
+  renderJson: (plan, ctx) => renderChatJson(true, plan, ctx),
   httpError: openaiHttpError,
 };

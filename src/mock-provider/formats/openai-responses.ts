@@ -16,9 +16,9 @@ import type {
   RenderContext,
   WireFormat,
 } from '../plan';
-import type { UsageNumbers } from '../types';
+import type { UsageNumbers, UsageReport } from '../types';
 import { inputTotal, outputTotal, RunningUsage } from '../usage';
-import { controlFrame, rawFrame, splitInPieces } from './common';
+import { blocksOf, controlFrame, rawFrame, splitInPieces } from './common';
 import { openaiHttpError } from './openai-errors';
 
 export function responsesUsage(n: UsageNumbers): JsonRecord {
@@ -79,16 +79,16 @@ function parseRequest(body: unknown, _path: string, items: ItemStore): ParsedReq
   };
 }
 
-function render(plan: Plan, ctx: RenderContext): Frame[] {
-  const frames: Frame[] = [];
-  const id = `resp_${ctx.responseKey}`;
-  let seq = 0;
-  const emit = (type: string, payload: JsonRecord): void => {
-    frames.push({ kind: 'data', event: type, data: { type, sequence_number: seq++, ...payload } });
-  };
-  const output: JsonRecord[] = [];
-  const response = (status: string, usage: JsonRecord | null, extra: JsonRecord = {}): JsonRecord => ({
-    id,
+function responseObject(
+  plan: Plan,
+  ctx: RenderContext,
+  status: string,
+  output: JsonRecord[],
+  usage: JsonRecord | null,
+  extra: JsonRecord = {},
+): JsonRecord {
+  return {
+    id: `resp_${ctx.responseKey}`,
     object: 'response',
     created_at: ctx.created,
     status,
@@ -98,7 +98,7 @@ function render(plan: Plan, ctx: RenderContext): Frame[] {
     instructions: null,
     max_output_tokens: null,
     model: plan.model,
-    output: status === 'in_progress' ? [] : output,
+    output,
     parallel_tool_calls: true,
     previous_response_id: null,
     reasoning: { effort: null, summary: null },
@@ -114,7 +114,18 @@ function render(plan: Plan, ctx: RenderContext): Frame[] {
     user: null,
     metadata: {},
     ...extra,
-  });
+  };
+}
+
+function render(plan: Plan, ctx: RenderContext): Frame[] {
+  const frames: Frame[] = [];
+  let seq = 0;
+  const emit = (type: string, payload: JsonRecord): void => {
+    frames.push({ kind: 'data', event: type, data: { type, sequence_number: seq++, ...payload } });
+  };
+  const output: JsonRecord[] = [];
+  const response = (status: string, usage: JsonRecord | null, extra: JsonRecord = {}): JsonRecord =>
+    responseObject(plan, ctx, status, status === 'in_progress' ? [] : output, usage, extra);
   emit('response.created', { response: response('in_progress', null) });
   emit('response.in_progress', { response: response('in_progress', null) });
 
@@ -300,11 +311,47 @@ function render(plan: Plan, ctx: RenderContext): Frame[] {
   return frames;
 }
 
+function renderJson(plan: Plan, ctx: RenderContext): { body: unknown; usage?: UsageReport } {
+  const output: JsonRecord[] = blocksOf(plan.events).map((b, index) => {
+    const key = `${ctx.responseKey}_${index}`;
+    const item: JsonRecord =
+      b.kind === 'text'
+        ? {
+            id: `msg_${key}`,
+            type: 'message',
+            status: 'completed',
+            content: [{ type: 'output_text', annotations: [], logprobs: [], text: b.text }],
+            role: 'assistant',
+          }
+        : b.kind === 'reasoning'
+          ? { id: `rs_${key}`, type: 'reasoning', summary: [{ type: 'summary_text', text: b.text }] }
+          : {
+              id: `fc_${key}`,
+              type: 'function_call',
+              status: 'completed',
+              arguments: JSON.stringify(b.args),
+              call_id: b.id ?? `call_${key}`,
+              name: b.name,
+            };
+    ctx.rememberItem(String(item.id), item);
+    return item;
+  });
+  const wire = plan.usageMode === 'none' ? null : (plan.rawUsage ?? responsesUsage(plan.usage));
+  const body =
+    plan.finish === 'length'
+      ? responseObject(plan, ctx, 'incomplete', output, wire as JsonRecord | null, {
+          incomplete_details: { reason: 'max_output_tokens' },
+        })
+      : responseObject(plan, ctx, 'completed', output, wire as JsonRecord | null);
+  return { body, usage: wire === null ? undefined : { wire, numbers: plan.usage, carrier: 'response' } };
+}
+
 export const openaiResponses: WireFormat = {
   provider: 'openai-responses',
   framing: 'event-and-data',
   responseId: (key) => `resp_${key}`,
   parseRequest,
   render,
+  renderJson,
   httpError: openaiHttpError,
 };

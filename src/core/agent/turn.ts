@@ -239,7 +239,7 @@ export async function runTurn(o: TurnOptions): Promise<TurnResult> {
         emit({ type: 'request-end', requestId, status: 'interrupted' });
         if (text)
           await o.writer.append({ type: 'message', turnId, message: { role: 'assistant', content: text } });
-        finalText += text;
+        finalText = joinText(finalText, text);
         return end('interrupted', 'stopped by the user');
       }
       const message = describeProviderError(streamError, o.provider, o.secrets ?? []);
@@ -277,7 +277,7 @@ export async function runTurn(o: TurnOptions): Promise<TurnResult> {
       messages.push(assistant);
       await o.writer.append({ type: 'message', turnId, message: assistant });
     }
-    finalText += text;
+    finalText = joinText(finalText, text);
     if (calls.length === 0) return end('completed');
 
     const results: unknown[] = [];
@@ -349,4 +349,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+function joinText(a: string, b: string): string {
+  return a && b ? `${a}\n\n${b}` : a + b;
 }

@@ -223,8 +223,8 @@ export class MockProviderServer {
     const script = queued ?? demoScript(parsed, magic, firstAttempt);
     entry.source = queued ? 'script' : 'demo';
     if (!queued && magic.words.length > 0) entry.magic = magic.words;
-    // Every request is part of its conversation, errors included: remember the prompt.
-    const input = this.promptCache.input(parsed);
+    // A request refused with an HTTP error never reached the model: it caches nothing.
+    const input = this.promptCache.input(parsed, script.error === undefined);
 
     if (script.error) {
       const e = script.error;

@@ -68,18 +68,20 @@ export class PromptCache {
   }
 
   /**
-   * Input numbers for this request, and remember its prompt for the next one.
+   * Input numbers for this request; with `remember`, its prompt becomes the one the next request
+   * of the conversation is compared with (a request refused with an HTTP error caches nothing).
    * OpenAI and Gemini cache implicitly (reads only). Anthropic caches only when the request
    * carries `cache_control`: then the shared prefix is read, and half of the rest is written
    * (with the marker's lifetime); without a marker nothing is cached.
    */
   input(
     req: ParsedRequest,
+    remember: boolean,
   ): Pick<UsageNumbers, 'inputNoCache' | 'cacheRead' | 'cacheWrite5m' | 'cacheWrite1h'> {
     const total = Math.ceil(req.promptJson.length / 4);
     const key = conversationKey(req);
     const previous = this.lastPrompt.get(key);
-    this.lastPrompt.set(key, req.promptJson);
+    if (remember) this.lastPrompt.set(key, req.promptJson);
     const shared =
       previous === undefined
         ? 0

@@ -45,7 +45,10 @@ function parseRequest(body: unknown, _path: string, items: ItemStore): ParsedReq
   const list = typeof input === 'string' ? [{ role: 'user', content: input }] : asArray(input);
   for (const raw of list) {
     let item = asRecord(raw);
-    if (item.type === 'item_reference') item = asRecord(items.get(asString(item.id)));
+    if (item.type === 'item_reference') {
+      // The SDK references only output items (the model's own); unknown ones stay assistant turns.
+      item = asRecord(items.get(asString(item.id)) ?? { type: 'message', role: 'assistant', content: '' });
+    }
     const type = asString(item.type, 'message');
     if (type === 'message') {
       const role = asString(item.role);

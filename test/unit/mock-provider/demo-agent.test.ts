@@ -180,6 +180,8 @@ describe('mock provider: demo agent', () => {
       ctx.server.log.map((l) => l.status),
       [529, 200],
     );
+    // The refused attempt cached nothing: the retry reads no cache.
+    assert.equal(ctx.server.log[1]!.usage!.cacheRead, 0);
   });
 
   it('[[cut]], [[malformed]], [[usage:none]], [[usage:repeat]], [[cost:X]] reach the wire', async () => {

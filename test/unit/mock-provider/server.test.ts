@@ -102,6 +102,25 @@ describe('mock provider: server and control API', () => {
     );
   });
 
+  it('resolves Responses item_reference from earlier outputs; an unknown one is an assistant turn', async () => {
+    const post = (input: unknown) =>
+      fetch(`${ctx.server.url}/v1/responses`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'gpt-5-mini', stream: true, input }),
+      }).then((r) => r.text());
+    await post([{ role: 'user', content: 'first [[xss]]' }]);
+    await post([
+      { role: 'user', content: 'first [[xss]]' },
+      { type: 'item_reference', id: 'msg_mock0001_0' },
+      { type: 'item_reference', id: 'msg_gone' },
+    ]);
+    const [, second] = ctx.server.log;
+    assert.deepEqual(
+      [second!.request.messages, second!.request.lastRole, second!.magic],
+      [3, 'assistant', ['[[xss]]']],
+    );
+  });
+
   it('serves SSE with each wire’s framing', async () => {
     const res = await fetch(
       `${ctx.server.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse`,

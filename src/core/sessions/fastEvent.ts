@@ -46,6 +46,8 @@ const REQUEST_USAGE = body(
 
 const MAX_COUNT = 1e12;
 
+type UsageEvent = Extract<SessionEvent, { type: 'request.usage' }>;
+
 function count(s: string | undefined): number {
   const n = Number(s);
   return n <= MAX_COUNT ? n : Number.NaN;
@@ -88,10 +90,18 @@ export function parseCanonicalEvent(line: string): SessionEvent | undefined {
       if (!m || !isId(m[1]) || (m[2] !== undefined && !isId(m[2]))) return undefined;
       if (!within(m[3], 100) || !within(m[4], 200)) return undefined;
       const purpose = (m[5] ?? 'chat') as 'chat' | 'title' | 'summary' | 'compaction' | 'subagent';
-      const base = { v, at, type: 'request.started' as const, requestId: m[1] };
       return m[2] === undefined
-        ? { ...base, provider: m[3]!, model: m[4]!, purpose }
-        : { ...base, turnId: m[2], provider: m[3]!, model: m[4]!, purpose };
+        ? { v, at, type: 'request.started', requestId: m[1], provider: m[3]!, model: m[4]!, purpose }
+        : {
+            v,
+            at,
+            type: 'request.started',
+            requestId: m[1],
+            turnId: m[2],
+            provider: m[3]!,
+            model: m[4]!,
+            purpose,
+          };
     }
     case 'request.ended': {
       const m = match(REQUEST_ENDED, line, from);
@@ -116,28 +126,28 @@ function match(re: RegExp, line: string, from: number): RegExpExecArray | null {
 function usageEvent(line: string, from: number, v: number, at: string): SessionEvent | undefined {
   const m = match(REQUEST_USAGE, line, from);
   if (!m || !isId(m[1])) return undefined;
-  const n = [m[2], m[3], m[4], m[5], m[7], m[8], m[9], m[10]].map(count);
+  const inputTokens = count(m[2]);
+  const noCacheTokens = count(m[3]);
+  const cacheReadTokens = count(m[4]);
+  const cacheWriteTokens = count(m[5]);
   const cacheWrite1h = m[6] === undefined ? 0 : count(m[6]);
-  if (n.some(Number.isNaN) || Number.isNaN(cacheWrite1h)) return undefined;
-  const [inputTokens, noCacheTokens, cacheReadTokens, cacheWriteTokens] = n;
-  const [, , , , outputTokens, textTokens, reasoningTokens, totalTokens] = n;
-  const inputTokenDetails: {
-    noCacheTokens: number;
-    cacheReadTokens: number;
-    cacheWriteTokens: number;
-    cacheWrite1hTokens?: number;
-  } = {
-    noCacheTokens: noCacheTokens!,
-    cacheReadTokens: cacheReadTokens!,
-    cacheWriteTokens: cacheWriteTokens!,
-  };
-  if (m[6] !== undefined) inputTokenDetails.cacheWrite1hTokens = cacheWrite1h;
-  const usage: Extract<SessionEvent, { type: 'request.usage' }>['usage'] = {
-    inputTokens: inputTokens!,
+  const outputTokens = count(m[7]);
+  const textTokens = count(m[8]);
+  const reasoningTokens = count(m[9]);
+  const totalTokens = count(m[10]);
+  // NaN (a count above 1e12) makes the sum NaN: step aside.
+  const sum = inputTokens + noCacheTokens + cacheReadTokens + cacheWriteTokens + cacheWrite1h;
+  if (Number.isNaN(sum + outputTokens + textTokens + reasoningTokens + totalTokens)) return undefined;
+  const inputTokenDetails: UsageEvent['usage']['inputTokenDetails'] =
+    m[6] === undefined
+      ? { noCacheTokens, cacheReadTokens, cacheWriteTokens }
+      : { noCacheTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens: cacheWrite1h };
+  const usage: UsageEvent['usage'] = {
+    inputTokens,
     inputTokenDetails,
-    outputTokens: outputTokens!,
-    outputTokenDetails: { textTokens: textTokens!, reasoningTokens: reasoningTokens! },
-    totalTokens: totalTokens!,
+    outputTokens,
+    outputTokenDetails: { textTokens, reasoningTokens },
+    totalTokens,
     source: m[11] as 'provider' | 'estimated' | 'legacy',
   };
   if (m[12] !== undefined) {
@@ -148,7 +158,7 @@ function usageEvent(line: string, from: number, v: number, at: string): SessionE
     }
   }
   if (!within(m[15], 200)) return undefined;
-  const cost: Extract<SessionEvent, { type: 'request.usage' }>['cost'] = {
+  const cost: UsageEvent['cost'] = {
     pico: m[13] ?? null,
     basis: m[14] as 'computed' | 'reported' | 'legacy' | 'unknown',
   };

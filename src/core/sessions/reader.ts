@@ -54,8 +54,8 @@ export type ReadResult =
       loaded: LoadedSession;
       size: number;
       mtimeMs: number;
-      /** The raw bytes' hash, for `importedFrom`. */
-      sha256: string;
+      /** The bytes' hash, for `importedFrom` (old formats only: a v1 log is never imported). */
+      sha256: string | null;
       /** For a JSONL log: where the complete records end, the torn tail, a missing newline. */
       parsed: ParsedLog | null;
       /** For an old format: the converted events. */
@@ -85,7 +85,6 @@ export async function readSessionFile(f: SessionFile, ctx: ReadContext): Promise
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ok: false, problems: [], skipped: true };
     return unreadable(f, `cannot be read: ${(e as Error).message}`, problems, ctx, logger);
   }
-  const sha256 = createHash('sha256').update(buf).digest('hex');
   const now = (ctx.now ?? (() => new Date()))();
   const convertCtx: ConvertContext = {
     sessionId: f.sessionId,
@@ -93,7 +92,8 @@ export async function readSessionFile(f: SessionFile, ctx: ReadContext): Promise
     fallbackTime: new Date(mtimeMs).toISOString(),
     ...(ctx.price ? { price: ctx.price } : {}),
   };
-  const base = { size: buf.length, mtimeMs, sha256 };
+  const base = { size: buf.length, mtimeMs };
+  const sha256 = () => createHash('sha256').update(buf).digest('hex');
 
   if (f.kind === 'history') {
     let json: unknown;
@@ -119,7 +119,7 @@ export async function readSessionFile(f: SessionFile, ctx: ReadContext): Promise
       format: 'message-history',
       problems: problems.done(),
     };
-    return { ok: true, loaded, ...base, parsed: null, converted, newestVersion: 0 };
+    return { ok: true, loaded, ...base, sha256: sha256(), parsed: null, converted, newestVersion: 0 };
   }
 
   const parsed = parseLog(buf, problems);
@@ -155,13 +155,21 @@ export async function readSessionFile(f: SessionFile, ctx: ReadContext): Promise
     const created = parsed.events.find((e) => e.type === 'session.created');
     const state = fold(f.sessionId, parsed.events, created?.approximate === true);
     const loaded: LoadedSession = { state, readOnly, format: 'v1', problems: problems.done() };
-    return { ok: true, loaded, ...base, parsed, converted: null, newestVersion: parsed.newestVersion };
+    return {
+      ok: true,
+      loaded,
+      ...base,
+      sha256: null,
+      parsed,
+      converted: null,
+      newestVersion: parsed.newestVersion,
+    };
   }
 
   const converted = convertFormat0(parsed.format0, convertCtx);
   const state = fold(f.sessionId, converted.events, converted.approximate);
   const loaded: LoadedSession = { state, readOnly: false, format: 'v0', problems: problems.done() };
-  return { ok: true, loaded, ...base, parsed, converted, newestVersion: 0 };
+  return { ok: true, loaded, ...base, sha256: sha256(), parsed, converted, newestVersion: 0 };
 }
 
 function fold(sessionId: string, events: SessionEvent[], approximate: boolean): SessionState {

@@ -481,7 +481,7 @@ export class SessionStore {
     await this.writeConvertedLog(
       f.sessionId,
       r.converted!,
-      { file: source, sha256: r.sha256 },
+      { file: source, sha256: r.sha256 ?? '' },
       f.kind === 'log' ? 'replace' : 'create',
     );
     this.logger.info('converted an old-format session to a v1 log', {

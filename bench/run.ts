@@ -1,0 +1,21 @@
+/**
+ * `npm run bench`: runs each benchmark module in turn and prints its figures. To add one,
+ * export an async function from a module in bench/ and add it to the list below.
+ */
+import { benchRecording } from './recording';
+
+const benches: { name: string; run: () => Promise<unknown> }[] = [
+  { name: 'recording', run: () => benchRecording() },
+];
+
+async function main(): Promise<void> {
+  for (const b of benches) {
+    console.log(`\n=== ${b.name} ===\n`);
+    await b.run();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

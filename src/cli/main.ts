@@ -4,11 +4,6 @@
  * (unknown command or flag), 130 stopped by SIGINT.
  */
 import { CliError } from './args';
-import { exportCommand } from './commands/export';
-import { importCommand } from './commands/import';
-import { runCommand } from './commands/run';
-import { sessionsCommand } from './commands/sessions';
-import { statsCommand } from './commands/stats';
 import { warn } from './output';
 
 export const HELP = `tally — every token accounted for
@@ -26,12 +21,13 @@ Providers: openai (Responses), openai-chat, anthropic, google, openai-compatible
 Keys: OPENAI_API_KEY, ANTHROPIC_API_KEY, GOOGLE_GENERATIVE_AI_API_KEY, TALLY_API_KEY (compatible servers).
 --storage defaults to $TALLY_STORAGE. Set TALLY_LOG=debug for the debug log on stderr.`;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  sessions: sessionsCommand,
-  stats: statsCommand,
-  export: exportCommand,
-  import: importCommand,
-  run: runCommand,
+// Loaded on demand: `tally sessions` need not load the AI SDK, nor `tally run` the exporters.
+const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
+  sessions: async () => (await import('./commands/sessions')).sessionsCommand,
+  stats: async () => (await import('./commands/stats')).statsCommand,
+  export: async () => (await import('./commands/export')).exportCommand,
+  import: async () => (await import('./commands/import')).importCommand,
+  run: async () => (await import('./commands/run')).runCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -44,13 +40,13 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${process.env.TALLY_VERSION ?? '0.1.0'}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS[name];
+  if (!load) {
     warn(`unknown command "${name}" (see "tally help")`);
     return 2;
   }
   try {
-    return await command(rest);
+    return await (await load())(rest);
   } catch (e) {
     if (e instanceof CliError) {
       warn(e.message);

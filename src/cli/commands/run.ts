@@ -71,6 +71,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSigint);
 
   const log = stderrLogger();
+  let lastError: string | undefined;
   const onEvent = (e: AgentEvent) => {
     if (values.json) return;
     if (e.type === 'text') process.stdout.write(e.text);
@@ -78,8 +79,10 @@ export async function runCommand(argv: string[]): Promise<number> {
       process.stderr.write(`\n[tool] ${e.call.toolName} ${JSON.stringify(e.call.input)}\n`);
     else if (e.type === 'tool-result' && e.isError)
       process.stderr.write(`[tool] ${e.toolName}: ${e.output}\n`);
-    else if (e.type === 'request-end' && e.status === 'failed')
-      process.stderr.write(`\n[request failed] ${e.error}\n`);
+    else if (e.type === 'request-end' && e.status === 'failed') {
+      lastError = e.error;
+      process.stderr.write(`\ntally: ${e.error}\n`);
+    }
   };
   let result: Awaited<ReturnType<typeof runTurn>>;
   try {
@@ -131,7 +134,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     );
   } else {
     if (result.text && !result.text.endsWith('\n')) process.stdout.write('\n');
-    if (result.error && result.status === 'failed') process.stderr.write(`tally: ${result.error}\n`);
+    if (result.error && result.status === 'failed' && result.error !== lastError) {
+      process.stderr.write(`tally: ${result.error}\n`);
+    }
   }
   return result.status === 'completed' ? 0 : result.status === 'interrupted' ? 130 : 1;
 }

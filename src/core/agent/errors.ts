@@ -34,7 +34,11 @@ export function describeProviderError(
 ): string {
   const cause = unwrap(e);
   let msg: string;
-  if (APICallError.isInstance(cause)) {
+  if (APICallError.isInstance(cause) && cause.statusCode === undefined) {
+    const inner = cause.cause as NodeJS.ErrnoException | undefined;
+    const why = inner?.code ?? inner?.message ?? cause.message.replace(/^Cannot connect to API:\s*/, '');
+    msg = `${provider}: cannot reach the server (${why}); check the base URL and your connection`;
+  } else if (APICallError.isInstance(cause)) {
     const status = cause.statusCode;
     const detail = bodyMessage(cause.responseBody) ?? cause.message;
     const hint =

@@ -444,7 +444,9 @@ export class SessionStore {
     const parsed = r.parsed!;
     const handle = await fs.open(f.path, 'a');
     try {
-      if ((await handle.stat()).size !== r.size) {
+      // Fixing the last line is only safe on the bytes that were read: if the log grew since
+      // (another process appending), read it again. A clean log needs no fix and opens as is.
+      if ((parsed.torn || parsed.needsNewline) && (await handle.stat()).size !== r.size) {
         await handle.close();
         return null;
       }

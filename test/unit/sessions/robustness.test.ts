@@ -179,6 +179,38 @@ describe('loading damaged session files', () => {
     assert.deepEqual(await fs.readFile(problem.keptAt), torn);
   });
 
+  it('when nothing can be kept aside, nothing is cut or moved: the bytes stay in place', async () => {
+    const full = await recordedLog(dir, 'stuck', 1);
+    const file = join(dir, 'sessions', 'stuck.jsonl');
+    await fs.writeFile(file, Buffer.concat([full, Buffer.from('{"v":1,"at":"20')]));
+    await fs.writeFile(join(dir, 'sessions', 'garbage.jsonl'), 'not a log\n');
+    // aside/ cannot be created: a file stands in its way.
+    await fs.writeFile(join(dir, 'sessions', 'aside'), 'in the way');
+    const store = await SessionStore.open(dir);
+    const loaded = await store.load('stuck');
+    const torn = loaded?.problems.find((p) => p.kind === 'torn-tail');
+    assert.ok(torn);
+    assert.equal(torn.keptAt, undefined);
+    assert.match(torn.message, /could not be copied aside/);
+    const { problems } = await store.list();
+    const unreadable = problems.find((p) => p.kind === 'unreadable');
+    assert.equal(unreadable?.keptAt, undefined);
+    assert.match(unreadable!.message, /left in place/);
+    assert.ok(await exists(join(dir, 'sessions', 'garbage.jsonl')));
+
+    const w = await store.openWriter('stuck');
+    await recordTurn(w, 1, usage(5, 0, 0, 5), cost(1n));
+    await w.close();
+    const text = await fs.readFile(file, 'utf8');
+    assert.ok(text.includes('{"v":1,"at":"20\n'));
+    const after = await store.load('stuck');
+    assert.deepEqual(
+      after?.problems.map((p) => p.kind),
+      ['bad-line'],
+    );
+    assert.equal(after?.state.turns.length, 2);
+  });
+
   it('a whole last line without its newline counts, and the next append starts on a new line', async () => {
     const full = await recordedLog(dir, 'nonl', 1);
     const file = join(dir, 'sessions', 'nonl.jsonl');

@@ -210,6 +210,37 @@ describe('session store', () => {
     assert.equal(typeof saves[1]?.data?.at, 'string');
   });
 
+  it('syncs to disk before acknowledging events that end something, and on request', async () => {
+    const store = await SessionStore.open(dir);
+    const w = await store.create({ title: 't', provider: 'p', model: 'm' });
+    const probe = await fs.open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+    await probe.close();
+    const original = proto.datasync;
+    const synced: string[] = [];
+    let last = '';
+    const append = w.append.bind(w);
+    w.append = (body, opts) => {
+      last = body.type + ('final' in body ? `:${body.final}` : '');
+      return append(body, opts);
+    };
+    proto.datasync = function (this: unknown) {
+      synced.push(last);
+      return original.call(this);
+    };
+    try {
+      await recordTurn(w, 0, usage(100, 0, 0, 10), cost(3n));
+      assert.deepEqual(synced, ['request.usage:true', 'request.ended', 'turn.ended']);
+      synced.length = 0;
+      await w.append({ type: 'message', message: { role: 'user', content: 'x' } }, { durable: true });
+      await w.append({ type: 'turn.ended', turnId: 't0', status: 'completed' }, { durable: false });
+      assert.deepEqual(synced, ['message']);
+    } finally {
+      proto.datasync = original;
+      await w.close();
+    }
+  });
+
   it('recording appends only: earlier bytes of the log never change', async () => {
     const store = await SessionStore.open(dir);
     const w = await store.create({ title: 't', provider: 'p', model: 'm', sessionId: 'append-only' });

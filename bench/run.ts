@@ -3,9 +3,11 @@
  * export an async function from a module in bench/ and add it to the list below.
  */
 import { benchRecording } from './recording';
+import { benchStreaming } from './streaming';
 
 const benches: { name: string; run: () => Promise<unknown> }[] = [
   { name: 'recording', run: () => benchRecording() },
+  { name: 'streaming', run: () => benchStreaming() },
 ];
 
 async function main(): Promise<void> {

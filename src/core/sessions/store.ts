@@ -10,8 +10,8 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { emptySession } from '../ledger/ledger';
 import { type Logger, noopLogger } from '../log';
 import type { ConvertContext, Converted, PriceFn } from './convert';
-import { LOG_VERSION, type SessionEvent, sessionEventSchema } from './events';
-import { convertFormat0 } from './format0';
+import { LOG_VERSION, sessionEventSchema } from './events';
+import { keepLegacyOriginal, recognizeOldFile, syncDir, writeConvertedLog } from './importing';
 import {
   fileStamp,
   historyFileId,
@@ -21,8 +21,6 @@ import {
   layoutOf,
   logFileId,
 } from './layout';
-import { convertMessageHistory, isMessageHistory } from './messageHistory';
-import { parseLog } from './parseLog';
 import { type Problem, ProblemList } from './problems';
 import {
   type LoadedSession,
@@ -251,26 +249,8 @@ export class SessionStore {
 
     const problems = new ProblemList(file);
     const fallbackTime = new Date((await fs.stat(file)).mtimeMs).toISOString();
-    let convert: (ctx: ConvertContext) => Converted;
-    let claimedId: string | undefined;
-    const json = tryJson(buf);
-    if (json !== undefined && isMessageHistory(json)) {
-      // A history in the storage folder is already listed under its file name's id: keep it.
-      const inStorage = dirname(file) === this.dir || dirname(file) === this.layout.sessions;
-      const sid = (json as { sessionId?: unknown }).sessionId;
-      const nameId = historyFileId(basename(file)) ?? undefined;
-      claimedId = inStorage && nameId ? nameId : typeof sid === 'string' ? sid : nameId;
-      convert = (ctx) => convertMessageHistory(json, ctx);
-    } else {
-      const parsed = parseLog(buf, problems);
-      if (parsed.events.length > 0) throw new Error('it is already a v1 session log: nothing to import');
-      if (parsed.format0.length === 0) {
-        throw new Error('it is not an old-format session (neither a message history nor a format-0 log)');
-      }
-      const meta = parsed.format0.find((r) => r.type === 'meta');
-      claimedId = meta?.sessionId ?? logFileId(basename(file)) ?? undefined;
-      convert = (ctx) => convertFormat0(parsed.format0, ctx);
-    }
+    const inStorage = dirname(file) === this.dir || dirname(file) === this.layout.sessions;
+    const { claimedId, convert } = recognizeOldFile(file, buf, problems, inStorage);
 
     const notes: string[] = [];
     let sessionId = claimedId;
@@ -291,7 +271,7 @@ export class SessionStore {
       ...(this.price ? { price: this.price } : {}),
     };
     const converted = convert(ctx);
-    await this.writeConvertedLog(sessionId, converted, { file, sha256 }, 'create');
+    await writeConvertedLog(this.layout, sessionId, converted, { file, sha256 }, 'create', this.now());
     this.logger.info('imported an old-format file', { file, sessionId });
     return { sessionId, created: true, report: [...notes, ...reportOf(converted, problems.done())] };
   }
@@ -474,70 +454,20 @@ export class SessionStore {
    * the v1 log; a message history stays where it is (the v1 log now takes precedence).
    */
   private async convertInPlace(f: SessionFile, r: Extract<ReadResult, { ok: true }>): Promise<void> {
-    let source = f.path;
-    if (f.kind === 'log') {
-      await fs.mkdir(this.layout.legacy, { recursive: true });
-      source = join(this.layout.legacy, `${f.sessionId}.${fileStamp(this.now())}.v0.jsonl`);
-      await fs.link(f.path, source).catch(() => fs.copyFile(f.path, source, fs.constants.COPYFILE_EXCL));
-    }
-    await this.writeConvertedLog(
+    const source = f.kind === 'log' ? await keepLegacyOriginal(f, this.layout, this.now()) : f.path;
+    await writeConvertedLog(
+      this.layout,
       f.sessionId,
       r.converted!,
       { file: source, sha256: r.sha256 ?? '' },
       f.kind === 'log' ? 'replace' : 'create',
+      this.now(),
     );
     this.logger.info('converted an old-format session to a v1 log', {
       sessionId: f.sessionId,
       from: f.path,
       keptAt: source,
     });
-  }
-
-  /** Writes converted events as a new v1 log (temp file, synced, then moved into place). */
-  private async writeConvertedLog(
-    sessionId: string,
-    converted: Converted,
-    importedFrom: { file: string; sha256: string },
-    mode: 'create' | 'replace',
-  ): Promise<void> {
-    const events: SessionEvent[] = [...converted.events];
-    const first = events[0];
-    const created = {
-      v: LOG_VERSION,
-      at: first?.at ?? this.now().toISOString(),
-      type: 'session.created' as const,
-      sessionId,
-      title: '',
-      provider: '',
-      model: '',
-      ...(first?.type === 'session.created' ? first : {}),
-      importedFrom,
-      ...(converted.approximate ? { approximate: true } : {}),
-    };
-    if (first?.type === 'session.created') events.shift();
-    events.unshift(sessionEventSchema.parse({ ...created, sessionId }));
-    const target = this.logPath(sessionId);
-    const tmp = join(this.layout.sessions, `.${sessionId}.${fileStamp(this.now())}.tmp`);
-    const fh = await fs.open(tmp, 'wx');
-    try {
-      await fh.writeFile(events.map((e) => `${JSON.stringify(e)}\n`).join(''), 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    try {
-      if (mode === 'replace') await fs.rename(tmp, target);
-      else {
-        await fs.link(tmp, target).catch((e: NodeJS.ErrnoException) => {
-          throw e.code === 'EEXIST' ? new Error(`session ${sessionId} already exists`) : e;
-        });
-        await fs.unlink(tmp);
-      }
-    } catch (e) {
-      await fs.rm(tmp, { force: true });
-      throw e;
-    }
-    await syncDir(this.layout.sessions);
   }
 }
 
@@ -547,14 +477,6 @@ function reportOf(converted: Converted, problems: readonly Problem[]): string[] 
 
 function sha256Of(buf: Buffer): string {
   return createHash('sha256').update(buf).digest('hex');
-}
-
-function tryJson(buf: Buffer): unknown {
-  try {
-    return JSON.parse(buf.toString('utf8'));
-  } catch {
-    return undefined;
-  }
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -571,19 +493,5 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
     return (await fs.readdir(dir)).filter((n) => !n.startsWith('.'));
   } catch {
     return [];
-  }
-}
-
-/** Syncs a folder so a file created or renamed in it survives a power loss (best effort). */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const fh = await fs.open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // Not every platform can sync a folder; the file's own sync still holds.
   }
 }

@@ -240,11 +240,7 @@ export class ChatController {
 
   private askApproval(req: ApprovalRequest, live: Map<string, ChatItem>): Promise<boolean> {
     const item = live.get(`t:${req.toolCallId}`);
-    if (item && item.kind === 'tool') {
-      item.approval = { kind: req.kind, ...(req.preview ? { preview: req.preview } : {}) };
-      this.emit({ kind: 'chat-update', item });
-    }
-    return new Promise((resolve) => {
+    const asked = new Promise<boolean>((resolve) => {
       this.approvals.set(req.toolCallId, (yes) => {
         if (item && item.kind === 'tool') {
           item.approved = yes;
@@ -253,6 +249,12 @@ export class ChatController {
         resolve(yes);
       });
     });
+    // The resolver is in place before anyone is told: an answer may come back at once.
+    if (item && item.kind === 'tool') {
+      item.approval = { kind: req.kind, ...(req.preview ? { preview: req.preview } : {}) };
+      this.emit({ kind: 'chat-update', item });
+    }
+    return asked;
   }
 
   private onAgentEvent(e: AgentEvent, prompt: string, live: Map<string, ChatItem>): void {

@@ -101,6 +101,7 @@ export function applyEvent(s: SessionState, e: SessionEvent): void {
       s.model = e.model;
       s.createdAt = e.at;
       s.importedFrom = e.importedFrom;
+      if (e.approximate) s.approximate = true;
       return;
     case 'session.renamed':
       s.title = e.title;

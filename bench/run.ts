@@ -4,10 +4,12 @@
  */
 import { benchRecording } from './recording';
 import { benchStreaming } from './streaming';
+import { benchWebview } from './webview';
 
 const benches: { name: string; run: () => Promise<unknown> }[] = [
   { name: 'recording', run: () => benchRecording() },
   { name: 'streaming', run: () => benchStreaming() },
+  { name: 'webview', run: () => benchWebview() },
 ];
 
 async function main(): Promise<void> {

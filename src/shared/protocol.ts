@@ -6,7 +6,7 @@
  * The host owns the numbers: it sends the session's stats (the same object `tally stats --json`
  * prints) and the webviews render them; they never add usage up themselves.
  */
-import type { SessionStatsJson, TurnStatsJson } from '../core/report/stats';
+import type { RequestStatsJson, SessionStatsJson, TurnStatsJson } from '../core/report/stats';
 
 export type ViewKind = 'chat' | 'usage';
 
@@ -34,6 +34,26 @@ export interface UsageSnapshot {
   /** Whether a turn is running now. */
   running: boolean;
   /** The per-session budget (USD) if set, and whether it is crossed. */
+  budgetUsd: number | null;
+}
+
+/**
+ * A smaller usage update than a snapshot, for long sessions (a 10,000-turn snapshot is ~16 MB of
+ * JSON to clone and re-read on every change): the turns that changed since the last snapshot or
+ * patch of the same session (each replaces the turn with its turnId, or is appended), and the
+ * session-wide figures every change moves. A view without a snapshot of that session ignores it;
+ * send a snapshot first and whenever the session, its title or its model change.
+ */
+export interface UsagePatch {
+  sessionId: string;
+  turns: TurnStatsJson[];
+  /** The session's own requests, when they changed. */
+  sessionRequests?: RequestStatsJson[];
+  total: SessionStatsJson['total'];
+  contextWindow: SessionStatsJson['contextWindow'];
+  updatedAt: string;
+  gauge: Gauge;
+  running: boolean;
   budgetUsd: number | null;
 }
 
@@ -81,6 +101,8 @@ export interface ChatSnapshot {
 export type HostToWebview =
   | { type: 'init'; view: ViewKind; trusted: boolean }
   | { type: 'usage.snapshot'; snapshot: UsageSnapshot | null }
+  /** Optional: the host may send patches instead of a full snapshot for a change within a session. */
+  | { type: 'usage.patch'; patch: UsagePatch }
   | { type: 'usage.focusTurn'; turnId: string }
   | { type: 'chat.snapshot'; snapshot: ChatSnapshot }
   /** Batched: several deltas of streamed text, sent at most every ~50 ms. */

@@ -3,10 +3,22 @@
  * usage or money up (the host's stats object is the only source of those).
  */
 import type { CostJson, RequestStatsJson, TurnStatsJson } from '../core/report/stats';
-import { formatCost, formatShortTokens, formatTokens } from '../core/report/text';
+import { formatCost, formatShortTokens, formatTokens as formatTokensIntl } from '../core/report/text';
 import type { ChatItem } from '../shared/protocol';
 
-export { formatCost, formatShortTokens, formatTokens };
+export { formatCost, formatShortTokens };
+
+/**
+ * `1,234,567`: the same text as the CLI's formatTokens (en-US grouping) without Intl, whose
+ * first use loads locale data and whose per-call cost shows at 10,000 rows.
+ */
+export function formatTokens(n: number): string {
+  if (!Number.isSafeInteger(n)) return formatTokensIntl(n);
+  const s = String(Math.abs(n));
+  let out = '';
+  for (let i = s.length; i > 0; i -= 3) out = (i > 3 ? ',' : '') + s.slice(Math.max(0, i - 3), i) + out;
+  return n < 0 ? `-${out}` : out;
+}
 
 /** A small label beside a turn or request: what is unusual about its numbers. */
 export interface Badge {

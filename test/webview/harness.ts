@@ -175,9 +175,10 @@ export async function openView(
 
 /** Posts host messages to the page, as the extension host's postMessage would. */
 export async function post(page: Page, ...msgs: HostToWebview[]): Promise<void> {
-  await page.evaluate((ms) => {
-    for (const m of ms) window.postMessage(m, '*');
-  }, msgs);
+  // As one JSON string: Playwright serializes a string far faster than a 16 MB object tree.
+  await page.evaluate((json) => {
+    for (const m of JSON.parse(json) as unknown[]) window.postMessage(m, '*');
+  }, JSON.stringify(msgs));
   // Let the message events run, and one frame render.
   await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0))));
 }

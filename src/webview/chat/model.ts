@@ -106,6 +106,7 @@ export function reduceChat(state: ChatState, action: ChatAction): ChatState {
     case 'ui.answered':
       return { ...state, answering: new Set([...state.answering, action.toolCallId]) };
     case 'usage.snapshot':
+    case 'usage.patch':
     case 'usage.focusTurn':
       return state;
     default:

@@ -7,7 +7,7 @@
  * The heights are the host's per-turn figures; the running cost line is drawn from the host's
  * per-turn costs (the only number labelled on it is the host's session total).
  */
-import type { TurnStatsJson } from '../../core/report/stats';
+import type { UsageJson } from '../../core/report/stats';
 
 export const CATEGORIES = ['noCache', 'cacheRead', 'cacheWrite', 'text', 'reasoning'] as const;
 export type Category = (typeof CATEGORIES)[number];
@@ -20,26 +20,17 @@ export const CATEGORY_LABELS: Record<Category, string> = {
   reasoning: 'Reasoning',
 };
 
-/** One turn's bar: tokens per category, and its cost (null: unknown price). */
-export interface ChartPoint {
-  values: number[];
-  cost: number | null;
+/** The part of a turn the chart reads (its usage by category and its cost; null: unknown price). */
+export interface ChartTurn {
+  usage: Pick<UsageJson, 'inputTokenDetails' | 'outputTokenDetails'>;
+  costUsd: number | null;
 }
 
-export function chartPoints(turns: TurnStatsJson[]): ChartPoint[] {
-  return turns.map((t) => {
-    const u = t.usage;
-    return {
-      values: [
-        u.inputTokenDetails.noCacheTokens,
-        u.inputTokenDetails.cacheReadTokens,
-        u.inputTokenDetails.cacheWriteTokens,
-        u.outputTokenDetails.textTokens,
-        u.outputTokenDetails.reasoningTokens,
-      ],
-      cost: t.costUsd,
-    };
-  });
+/** A turn's tokens in CATEGORIES order. */
+export function turnValues(t: ChartTurn): number[] {
+  const i = t.usage.inputTokenDetails;
+  const o = t.usage.outputTokenDetails;
+  return [i.noCacheTokens, i.cacheReadTokens, i.cacheWriteTokens, o.textTokens, o.reasoningTokens];
 }
 
 /** A bar: turns first..last (0-based, inclusive), mean tokens per turn in each category. */
@@ -53,26 +44,39 @@ export interface Bucket {
   unknownSoFar: boolean;
 }
 
-/** Groups the turns into at most `maxBars` buckets of equal size (the last may be smaller). */
-export function bucketize(points: ChartPoint[], maxBars: number): Bucket[] {
-  const size = Math.max(1, Math.ceil(points.length / Math.max(1, maxBars)));
+/**
+ * Groups the turns into at most `maxBars` buckets of equal size (the last may be smaller).
+ * One pass over the turns with no per-turn allocation: it runs on every snapshot of 10,000 turns.
+ */
+export function bucketize(turns: readonly ChartTurn[], maxBars: number): Bucket[] {
+  const size = Math.max(1, Math.ceil(turns.length / Math.max(1, maxBars)));
   const buckets: Bucket[] = [];
   let cost = 0;
   let unknown = false;
-  for (let first = 0; first < points.length; first += size) {
-    const last = Math.min(points.length, first + size) - 1;
-    const sums = [0, 0, 0, 0, 0];
-    for (let i = first; i <= last; i++) {
-      const p = points[i]!;
-      for (let c = 0; c < 5; c++) sums[c]! += p.values[c] ?? 0;
-      if (p.cost === null) unknown = true;
-      else cost += p.cost;
+  for (let first = 0; first < turns.length; first += size) {
+    const last = Math.min(turns.length, first + size) - 1;
+    let noCache = 0;
+    let cacheRead = 0;
+    let cacheWrite = 0;
+    let text = 0;
+    let reasoning = 0;
+    for (let k = first; k <= last; k++) {
+      const t = turns[k]!;
+      const i = t.usage.inputTokenDetails;
+      const o = t.usage.outputTokenDetails;
+      noCache += i.noCacheTokens;
+      cacheRead += i.cacheReadTokens;
+      cacheWrite += i.cacheWriteTokens;
+      text += o.textTokens;
+      reasoning += o.reasoningTokens;
+      if (t.costUsd === null) unknown = true;
+      else cost += t.costUsd;
     }
     const n = last - first + 1;
     buckets.push({
       first,
       last,
-      values: sums.map((s) => s / n),
+      values: [noCache / n, cacheRead / n, cacheWrite / n, text / n, reasoning / n],
       cumulativeCost: cost,
       unknownSoFar: unknown,
     });

@@ -7,7 +7,7 @@
 import type { SessionStatsJson } from '../../core/report/stats';
 import { h } from '../dom';
 import { formatCost, formatShortTokens, formatTokens } from '../format';
-import { bucketize, CATEGORIES, CATEGORY_LABELS, chartGeometry, chartPoints } from './chart';
+import { bucketize, CATEGORIES, CATEGORY_LABELS, chartGeometry } from './chart';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const HEIGHT = 150;
@@ -63,10 +63,16 @@ export class UsageChart {
     }).observe(this.canvas);
   }
 
-  update(stats: SessionStatsJson | null): void {
-    if (stats === this.stats) return;
+  /** Reads the chart's width (a layout read: call it in the view's read phase). */
+  measure(): number {
+    return Math.floor(this.canvas.clientWidth);
+  }
+
+  /** Draws `stats` at `width` (from measure()), unless both are unchanged. */
+  update(stats: SessionStatsJson | null, width: number): void {
+    if (stats === this.stats && width === this.width) return;
     this.stats = stats;
-    this.width = Math.floor(this.canvas.clientWidth);
+    this.width = width;
     this.draw();
   }
 
@@ -76,7 +82,7 @@ export class UsageChart {
     if (!s || s.turns.length === 0 || this.width <= 0) return;
     const size = { width: this.width, height: HEIGHT, left: 40, right: 8, top: 18, bottom: 18 };
     const maxBars = Math.max(1, Math.min(200, Math.floor((this.width - size.left - size.right) / 3)));
-    const buckets = bucketize(chartPoints(s.turns), maxBars);
+    const buckets = bucketize(s.turns, maxBars);
     const g = chartGeometry(buckets, size);
     const bucketed = buckets.some((b) => b.last > b.first);
     const root = svg('svg', {
@@ -113,13 +119,14 @@ export class UsageChart {
       'text-anchor': 'end',
     });
     last.textContent = `turn ${s.turns.length}`;
+    // The host's session total, labelled where the cost line ends (top right).
     const total = svg('text', {
       class: 'axis cost-label',
-      x: g.plot.x + g.plot.width / 2,
-      y: HEIGHT - 4,
-      'text-anchor': 'middle',
+      x: g.plot.x + g.plot.width,
+      y: 10,
+      'text-anchor': 'end',
     });
-    total.textContent = `total ${formatCost(s.total)}`;
+    total.textContent = `cost ${formatCost(s.total)}`;
     root.append(first, last, total);
 
     const hits = svg('g', { class: 'hits' });

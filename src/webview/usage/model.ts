@@ -3,12 +3,10 @@
  * the turn the host asked to show), and the flat list of table rows the virtual list renders:
  * turns newest first, each expanded turn followed by its requests.
  */
-import type { HostToWebview, UsageSnapshot } from '../../shared/protocol';
+import type { HostToWebview, UsagePatch, UsageSnapshot } from '../../shared/protocol';
+import { buildRows, type Row, type Rows, requestKey, turnKey } from './rows';
 
-/** A row of the turn table. `turn` and `request` index the snapshot's arrays. */
-export type Row =
-  | { kind: 'turn'; key: string; turn: number }
-  | { kind: 'request'; key: string; turn: number; request: number };
+export { type Row, type Rows, requestKey, turnKey };
 
 export interface UsageState {
   /** Whether a snapshot message has arrived (it may carry null: no session). */
@@ -23,24 +21,17 @@ export interface UsageState {
   revealSeq: number;
   /** A focus request for a turn not in the snapshot yet. */
   pendingFocus: string | null;
-  rows: Row[];
+  rows: Rows;
   error: string | null;
 }
 
 export type UsageAction =
   | HostToWebview
-  | { type: 'ui.toggle'; turnId: string }
+  /** Expands or collapses a turn; `select` also makes it the selected row (a click). */
+  | { type: 'ui.toggle'; turnId: string; select?: boolean }
   | { type: 'ui.setExpanded'; turnId: string; expanded: boolean }
   | { type: 'ui.select'; key: string | null }
   | { type: 'ui.restore'; expanded: string[]; selected: string | null };
-
-export function turnKey(turnId: string): string {
-  return `t:${turnId}`;
-}
-
-export function requestKey(turnId: string, requestId: string): string {
-  return `r:${turnId}:${requestId}`;
-}
 
 export function initialUsageState(): UsageState {
   return {
@@ -51,41 +42,36 @@ export function initialUsageState(): UsageState {
     highlight: null,
     revealSeq: 0,
     pendingFocus: null,
-    rows: [],
+    rows: buildRows([], new Set()),
     error: null,
   };
 }
 
 /** The table's rows: turns newest first, expanded ones followed by their requests. */
-export function flattenRows(snapshot: UsageSnapshot | null, expanded: ReadonlySet<string>): Row[] {
-  const turns = snapshot?.stats.turns ?? [];
-  const rows: Row[] = [];
-  for (let t = turns.length - 1; t >= 0; t--) {
-    const turn = turns[t]!;
-    rows.push({ kind: 'turn', key: turnKey(turn.turnId), turn: t });
-    if (expanded.has(turn.turnId)) {
-      turn.requests.forEach((r, i) => {
-        rows.push({ kind: 'request', key: requestKey(turn.turnId, r.requestId), turn: t, request: i });
-      });
-    }
-  }
-  return rows;
+export function flattenRows(snapshot: UsageSnapshot | null, expanded: ReadonlySet<string>): Rows {
+  return buildRows(snapshot?.stats.turns ?? [], expanded);
 }
 
 function withExpanded(state: UsageState, expanded: ReadonlySet<string>): UsageState {
   let selected = state.selected;
   // A collapsed turn's request rows disappear: the selection moves to their turn.
   if (selected?.startsWith('r:')) {
-    const turnId = state.rows.find((r) => r.key === selected && r.kind === 'request');
-    const tid = turnId ? state.snapshot?.stats.turns[turnId.turn]?.turnId : undefined;
+    const row = state.rows.at(state.rows.indexOf(selected));
+    const tid = row ? state.snapshot?.stats.turns[row.turn]?.turnId : undefined;
     if (tid !== undefined && !expanded.has(tid)) selected = turnKey(tid);
   }
   return { ...state, expanded, selected, rows: flattenRows(state.snapshot, expanded) };
 }
 
+/** Whether the snapshot has a turn with this id (searched from the newest: no allocation). */
+function hasTurn(snapshot: UsageSnapshot | null, turnId: string): boolean {
+  const turns = snapshot?.stats.turns ?? [];
+  for (let i = turns.length - 1; i >= 0; i--) if (turns[i]!.turnId === turnId) return true;
+  return false;
+}
+
 function focusTurn(state: UsageState, turnId: string): UsageState {
-  const exists = state.snapshot?.stats.turns.some((t) => t.turnId === turnId) ?? false;
-  if (!exists) return { ...state, pendingFocus: turnId };
+  if (!hasTurn(state.snapshot, turnId)) return { ...state, pendingFocus: turnId };
   const expanded = new Set(state.expanded);
   expanded.add(turnId);
   return {
@@ -97,13 +83,50 @@ function focusTurn(state: UsageState, turnId: string): UsageState {
   };
 }
 
+/** Applies a patch to the snapshot of the same session (null: it does not apply). */
+export function applyPatch(snapshot: UsageSnapshot | null, patch: UsagePatch): UsageSnapshot | null {
+  if (!snapshot || snapshot.stats.sessionId !== patch.sessionId) return null;
+  const turns = snapshot.stats.turns.slice();
+  for (const t of patch.turns) {
+    let at = -1;
+    // Patched turns are nearly always the last ones: search from the end.
+    for (let i = turns.length - 1; i >= 0; i--) {
+      if (turns[i]!.turnId === t.turnId) {
+        at = i;
+        break;
+      }
+    }
+    if (at >= 0) turns[at] = t;
+    else turns.push(t);
+  }
+  return {
+    stats: {
+      ...snapshot.stats,
+      turns,
+      sessionRequests: patch.sessionRequests ?? snapshot.stats.sessionRequests,
+      total: patch.total,
+      contextWindow: patch.contextWindow,
+      updatedAt: patch.updatedAt,
+    },
+    gauge: patch.gauge,
+    running: patch.running,
+    budgetUsd: patch.budgetUsd,
+  };
+}
+
 export function reduceUsage(state: UsageState, action: UsageAction): UsageState {
   switch (action.type) {
+    case 'usage.patch': {
+      const snapshot = applyPatch(state.snapshot, action.patch);
+      return snapshot ? reduceUsage(state, { type: 'usage.snapshot', snapshot }) : state;
+    }
     case 'usage.snapshot': {
       const snapshot = action.snapshot;
-      const ids = new Set(snapshot?.stats.turns.map((t) => t.turnId) ?? []);
+      const sameSession = snapshot !== null && snapshot.stats.sessionId === state.snapshot?.stats.sessionId;
       // Expanded turns of another session are forgotten; those of this one survive a refresh.
-      const expanded = new Set([...state.expanded].filter((id) => ids.has(id)));
+      const expanded = sameSession
+        ? state.expanded
+        : new Set([...state.expanded].filter((id) => hasTurn(snapshot, id)));
       const next: UsageState = {
         ...state,
         loaded: true,
@@ -111,16 +134,19 @@ export function reduceUsage(state: UsageState, action: UsageAction): UsageState 
         expanded,
         rows: flattenRows(snapshot, expanded),
       };
-      if (next.selected && !next.rows.some((r) => r.key === next.selected)) next.selected = null;
-      if (next.highlight && !ids.has(next.highlight)) next.highlight = null;
-      return state.pendingFocus && ids.has(state.pendingFocus) ? focusTurn(next, state.pendingFocus) : next;
+      if (next.selected && next.rows.indexOf(next.selected) < 0) next.selected = null;
+      if (next.highlight && !hasTurn(snapshot, next.highlight)) next.highlight = null;
+      return state.pendingFocus && hasTurn(snapshot, state.pendingFocus)
+        ? focusTurn(next, state.pendingFocus)
+        : next;
     }
     case 'usage.focusTurn':
       return focusTurn(state, action.turnId);
     case 'ui.toggle': {
       const expanded = new Set(state.expanded);
       if (!expanded.delete(action.turnId)) expanded.add(action.turnId);
-      return withExpanded(state, expanded);
+      const next = withExpanded(state, expanded);
+      return action.select ? reduceUsage(next, { type: 'ui.select', key: turnKey(action.turnId) }) : next;
     }
     case 'ui.setExpanded': {
       if (state.expanded.has(action.turnId) === action.expanded) return state;
@@ -154,6 +180,5 @@ export function reduceUsage(state: UsageState, action: UsageAction): UsageState 
 
 /** The index of the row with `key`, or -1. */
 export function rowIndex(state: UsageState, key: string | null): number {
-  if (key === null) return -1;
-  return state.rows.findIndex((r) => r.key === key);
+  return key === null ? -1 : state.rows.indexOf(key);
 }

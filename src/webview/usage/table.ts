@@ -101,10 +101,12 @@ export class TurnTable {
     const prev = this.state;
     this.state = state;
     if (!prev || prev.snapshot !== state.snapshot || prev.rows !== state.rows) this.nodes.clear();
+    // Read the position first, then write: no second forced layout.
+    const top = this.body.getBoundingClientRect().top;
     this.el.setAttribute('aria-rowcount', String(state.rows.length + 1));
     this.body.style.height = `${state.rows.length * ROW_HEIGHT}px`;
     this.lastWindow = '';
-    this.renderWindow();
+    this.renderWindow(top);
   }
 
   /** Scrolls the page so that row `index` is in view (below the sticky header). */
@@ -133,13 +135,13 @@ export class TurnTable {
     });
   }
 
-  private renderWindow(): void {
+  private renderWindow(knownTop?: number): void {
     const s = this.state;
     if (!s) return;
-    const rect = this.body.getBoundingClientRect();
+    const top = knownTop ?? this.body.getBoundingClientRect().top;
     const win = rowWindow({
-      viewTop: -rect.top,
-      viewBottom: window.innerHeight - rect.top,
+      viewTop: -top,
+      viewBottom: window.innerHeight - top,
       rowHeight: ROW_HEIGHT,
       rowCount: s.rows.length,
       overscan: OVERSCAN,
@@ -155,7 +157,7 @@ export class TurnTable {
     const next = new Map<string, { node: HTMLElement; sig: string }>();
     const nodes: HTMLElement[] = [];
     for (let i = win.start; i < win.end; i++) {
-      const row = s.rows[i]!;
+      const row = s.rows.at(i)!;
       const rowSig = `${i}|${row.key === s.selected}|${i === tabStop}|${row.kind === 'turn' && s.highlight === s.snapshot?.stats.turns[row.turn]?.turnId}`;
       const old = this.nodes.get(row.key);
       const entry =
@@ -253,11 +255,12 @@ export class TurnTable {
     const rowEl = (e.target as Element).closest<HTMLElement>('.tt-row');
     const s = this.state;
     if (!rowEl || !s) return;
-    const row = s.rows[Number(rowEl.dataset.index)];
+    const row = s.rows.at(Number(rowEl.dataset.index));
     if (!row) return;
-    this.dispatch({ type: 'ui.select', key: row.key });
-    if (row.kind === 'turn')
-      this.dispatch({ type: 'ui.toggle', turnId: s.snapshot!.stats.turns[row.turn]!.turnId });
+    // One action for a click on a turn (select and toggle): one render, one layout.
+    if (row.kind === 'turn') {
+      this.dispatch({ type: 'ui.toggle', turnId: s.snapshot!.stats.turns[row.turn]!.turnId, select: true });
+    } else this.dispatch({ type: 'ui.select', key: row.key });
     this.focusSelected();
   }
 
@@ -270,7 +273,7 @@ export class TurnTable {
         ? Number((e.target as HTMLElement).dataset.index ?? 0)
         : rowIndex(s, s.selected),
     );
-    const row = s.rows[cur]!;
+    const row = s.rows.at(cur)!;
     const turnId = s.snapshot!.stats.turns[row.turn]!.turnId;
     const page = Math.max(1, Math.floor(window.innerHeight / ROW_HEIGHT) - 2);
     let target: number | null = null;
@@ -299,7 +302,7 @@ export class TurnTable {
         else
           this.dispatch({
             type: 'ui.select',
-            key: s.rows.find((r) => r.kind === 'turn' && r.turn === row.turn)!.key,
+            key: s.rows.at(s.rows.turnRow(row.turn))!.key,
           });
         break;
       case 'ArrowRight':
@@ -311,7 +314,7 @@ export class TurnTable {
         if (row.kind === 'turn' && s.expanded.has(turnId))
           this.dispatch({ type: 'ui.setExpanded', turnId, expanded: false });
         else if (row.kind === 'request') {
-          target = s.rows.findIndex((r) => r.kind === 'turn' && r.turn === row.turn);
+          target = s.rows.turnRow(row.turn);
         }
         break;
       default:
@@ -319,7 +322,7 @@ export class TurnTable {
     }
     e.preventDefault();
     if (target !== null) {
-      this.dispatch({ type: 'ui.select', key: s.rows[target]!.key });
+      this.dispatch({ type: 'ui.select', key: s.rows.at(target)!.key });
       this.reveal(target);
     } else {
       const st = this.state;

@@ -138,13 +138,16 @@ export class UsageView {
       this.scheduleSave();
       return;
     }
-    if (!prev || prev.snapshot !== snap) {
+    const fresh = !prev || prev.snapshot !== snap;
+    if (fresh) {
       this.renderHeader(snap);
       this.renderGauge(snap.gauge);
       this.renderTotals(snap);
-      this.chart.update(snap.stats);
     }
+    // Reads before writes: one forced layout for the chart's width and the table's position.
+    const width = fresh ? this.chart.measure() : 0;
     this.table.update(s);
+    if (fresh) this.chart.update(snap.stats, width);
     if (this.scrollRestore !== null) {
       window.scrollTo(0, this.scrollRestore);
       this.scrollRestore = null;

@@ -1,24 +1,44 @@
 import assert from 'node:assert/strict';
-import { bucketize, CATEGORIES, chartGeometry, chartPoints, niceMax } from '../../../src/webview/usage/chart';
+import {
+  bucketize,
+  CATEGORIES,
+  type ChartTurn,
+  chartGeometry,
+  niceMax,
+  turnValues,
+} from '../../../src/webview/usage/chart';
 import { sampleUsage } from '../../webview/samples';
+
+/** A turn with `values` in CATEGORIES order. */
+const turn = (v: number[], costUsd: number | null): ChartTurn => ({
+  usage: {
+    inputTokenDetails: {
+      noCacheTokens: v[0]!,
+      cacheReadTokens: v[1]!,
+      cacheWriteTokens: v[2]!,
+      cacheWrite1hTokens: 0,
+    },
+    outputTokenDetails: { textTokens: v[3]!, reasoningTokens: v[4]! },
+  },
+  costUsd,
+});
 
 const size = { width: 600, height: 150, left: 40, right: 8, top: 18, bottom: 18 };
 
 describe('tokens-per-turn chart geometry', () => {
   it("takes each turn's five categories from the host's usage, which add up to its total", () => {
     const snap = sampleUsage({ turns: 20, seed: 1 });
-    const pts = chartPoints(snap.stats.turns);
-    pts.forEach((p, i) => {
+    for (const t of snap.stats.turns) {
       assert.equal(
-        p.values.reduce((a, b) => a + b, 0),
-        snap.stats.turns[i]!.usage.totalTokens,
+        turnValues(t).reduce((a, b) => a + b, 0),
+        t.usage.totalTokens,
       );
-    });
+    }
   });
 
   it('puts 10,000 turns into at most maxBars buckets, covering every turn once', () => {
     const snap = sampleUsage({ turns: 10_000 });
-    const b = bucketize(chartPoints(snap.stats.turns), 180);
+    const b = bucketize(snap.stats.turns, 180);
     assert.ok(b.length <= 180);
     assert.equal(b[0]!.first, 0);
     assert.equal(b.at(-1)!.last, 9999);
@@ -27,7 +47,7 @@ describe('tokens-per-turn chart geometry', () => {
 
   it('draws one path per category however many turns, so the SVG stays small', () => {
     const snap = sampleUsage({ turns: 10_000 });
-    const g = chartGeometry(bucketize(chartPoints(snap.stats.turns), 180), size);
+    const g = chartGeometry(bucketize(snap.stats.turns, 180), size);
     assert.equal(g.paths.length, CATEGORIES.length);
     assert.ok(g.bars.length <= 180);
     for (const bar of g.bars) {
@@ -37,11 +57,7 @@ describe('tokens-per-turn chart geometry', () => {
 
   it('the cost line rises monotonically and ends at the top; unknown prices add nothing', () => {
     const b = bucketize(
-      [
-        { values: [10, 0, 0, 5, 0], cost: 0.5 },
-        { values: [10, 0, 0, 5, 0], cost: null },
-        { values: [10, 0, 0, 5, 0], cost: 1.5 },
-      ],
+      [turn([10, 0, 0, 5, 0], 0.5), turn([10, 0, 0, 5, 0], null), turn([10, 0, 0, 5, 0], 1.5)],
       10,
     );
     assert.deepEqual(
@@ -59,7 +75,7 @@ describe('tokens-per-turn chart geometry', () => {
   });
 
   it('draws no cost line when no cost is known', () => {
-    const g = chartGeometry(bucketize([{ values: [1, 0, 0, 1, 0], cost: null }], 10), size);
+    const g = chartGeometry(bucketize([turn([1, 0, 0, 1, 0], null)], 10), size);
     assert.equal(g.costPath, '');
   });
 

@@ -42,3 +42,13 @@ describe('webview formatting', () => {
     assert.equal(toolSummary('mystery', { a: 1 }), '{"a":1}');
   });
 });
+
+describe('formatTokens without Intl', () => {
+  it('prints exactly what the CLI prints', async () => {
+    const { formatTokens } = await import('../../../src/webview/format');
+    const { formatTokens: cli } = await import('../../../src/core/report/text');
+    for (const n of [0, 7, 999, 1000, 12_345, 999_999, 1_000_000, 2_388_739_948, -4321, 1e15, 0.5]) {
+      assert.equal(formatTokens(n), cli(n), String(n));
+    }
+  });
+});

@@ -62,7 +62,7 @@ function statusBadge(status: string): Badge | null {
     return {
       label: 'interrupted',
       kind: 'interrupted',
-      icon: 'debug-pause',
+      icon: 'stop-circle',
       title: 'Stopped before the model finished',
     };
   }
@@ -88,6 +88,14 @@ function costBadge(c: CostJson): Badge | null {
       };
 }
 
+/** The badge kinds a table row can show, for the legend beside the table. */
+export const BADGE_LEGEND: { icon: string; label: string; kind: Badge['kind'] }[] = [
+  { icon: 'stop-circle', label: 'interrupted', kind: 'interrupted' },
+  { icon: 'error', label: 'failed', kind: 'failed' },
+  { icon: 'symbol-operator', label: 'estimated', kind: 'estimated' },
+  { icon: 'question', label: 'unknown price', kind: 'unknown' },
+];
+
 /** The badges of a turn row: status, estimated usage, unknown price. */
 export function turnBadges(t: TurnStatsJson): Badge[] {
   const out: Badge[] = [];
@@ -97,7 +105,7 @@ export function turnBadges(t: TurnStatsJson): Badge[] {
     out.push({
       label: 'estimated',
       kind: 'estimated',
-      icon: 'symbol-numeric',
+      icon: 'symbol-operator',
       title: 'Some usage was counted locally, not reported',
     });
   } else if (t.usage.source === 'legacy') {
@@ -129,7 +137,7 @@ export function requestBadges(r: RequestStatsJson): Badge[] {
     out.push({
       label: 'estimated',
       kind: 'estimated',
-      icon: 'symbol-numeric',
+      icon: 'symbol-operator',
       title: 'Counted locally: the provider reported no usage',
     });
   }

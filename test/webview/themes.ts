@@ -181,6 +181,8 @@ const hc: Record<string, string> = {
   'toolbar-hoverOutline': '#f38518',
   'diffEditor-insertedTextBackground': '#00000000',
   'diffEditor-removedTextBackground': '#00000000',
+  'diffEditor-insertedTextBorder': '#33ff2e',
+  'diffEditor-removedTextBorder': '#ff008f',
   'editorLineNumber-foreground': '#ffffff',
   'gitDecoration-addedResourceForeground': '#a1e3ad',
   'gitDecoration-deletedResourceForeground': '#c74e39',

@@ -6,7 +6,7 @@
 import type { Gauge, UsageSnapshot } from '../../shared/protocol';
 import type { Bridge } from '../bridge';
 import { button, h, icon, replaceChildren } from '../dom';
-import { formatCost, formatTokens } from '../format';
+import { BADGE_LEGEND, formatCost, formatTokens } from '../format';
 import { UsageChart } from './chartView';
 import { initialUsageState, reduceUsage, rowIndex, type UsageAction, type UsageState } from './model';
 import { TurnTable } from './table';
@@ -76,7 +76,16 @@ export class UsageView {
       this.totals,
       this.chart.el,
       actions,
-      h('h3', { class: 'section-title' }, 'Turns'),
+      h(
+        'div',
+        { class: 'turns-head' },
+        h('h3', { class: 'section-title' }, 'Turns'),
+        h(
+          'ul',
+          { class: 'legend badge-legend', attrs: { 'aria-label': 'Status badges' } },
+          ...BADGE_LEGEND.map((b) => h('li', { class: `badge-${b.kind}` }, icon(b.icon), b.label)),
+        ),
+      ),
       this.table.el,
     );
     root.append(h('div', { class: 'usage' }, this.errorBox, this.message, this.content, this.status));

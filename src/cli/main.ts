@@ -16,10 +16,13 @@ Usage:
   tally run --storage DIR [--workspace DIR] --provider P --model M [--base-url URL] [--session ID]
             [--prices FILE] [--allow-writes] [--allow-commands] [--max-steps N] [--timeout SECONDS]
             [--json] "prompt"
+  tally report [--by day|week|month|model|provider|workspace|session] [--since YYYY-MM-DD]
+               [--until YYYY-MM-DD] [--tz ZONE] [--json|--csv] [--storage DIR]... [--storage-root DIR]...
 
 Providers: openai (Responses), openai-chat, anthropic, google, openai-compatible.
 Keys: OPENAI_API_KEY, ANTHROPIC_API_KEY, GOOGLE_GENERATIVE_AI_API_KEY, TALLY_API_KEY (compatible servers).
---storage defaults to $TALLY_STORAGE. Set TALLY_LOG=debug for the debug log on stderr.`;
+--storage defaults to $TALLY_STORAGE. report reads every editor's Tally storage found on this machine
+unless --storage / --storage-root (each repeatable) choose folders. Set TALLY_LOG=debug for the debug log on stderr.`;
 
 // Loaded on demand: `tally sessions` need not load the AI SDK, nor `tally run` the exporters.
 const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
@@ -28,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>
   export: async () => (await import('./commands/export')).exportCommand,
   import: async () => (await import('./commands/import')).importCommand,
   run: async () => (await import('./commands/run')).runCommand,
+  report: async () => (await import('./commands/report')).reportCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { contextWindow, sessionTotals } from '../ledger/derive';
+import { type SpendRow, spendRows } from '../ledger/spendRows';
 import type { UsageTotals } from '../usage/types';
 import type { LoadedSession, SessionFormat } from './reader';
 
@@ -41,6 +42,121 @@ export interface SessionSummary {
   file: string;
   size: number;
   mtimeMs: number;
+  /** Deleted sessions kept as a tombstone in `sessions/trash/`: when it was deleted; null otherwise. */
+  deletedAt: string | null;
+  /** The spending rows (`spendRows`), encoded compactly: `decodeSpend` turns them back. */
+  spend: EncodedSpend;
+}
+
+/**
+ * Spending rows as stored in the index: the (provider, model) pairs once, then one array of
+ * numbers per row (see `ROW_FIELDS`); the cost is a number while it is a safe integer, else a
+ * decimal string, so it stays exact.
+ */
+export interface EncodedSpend {
+  keys: [provider: string, model: string][];
+  rows: (number | string)[][];
+}
+
+/** The order of a stored row's fields. */
+const ROW_FIELDS = 18;
+const SOURCES = ['provider', 'legacy', 'estimated'] as const;
+
+/** Encodes spending rows for the index. */
+export function encodeSpend(rows: readonly SpendRow[]): EncodedSpend {
+  const keys: [string, string][] = [];
+  const keyIndex = new Map<string, number>();
+  const out: (number | string)[][] = [];
+  for (const r of rows) {
+    const k = `${r.provider}\u0000${r.model}`;
+    let ki = keyIndex.get(k);
+    if (ki === undefined) {
+      ki = keys.length;
+      keys.push([r.provider, r.model]);
+      keyIndex.set(k, ki);
+    }
+    const u = r.usage;
+    const cost = r.costPico <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(r.costPico) : r.costPico.toString();
+    out.push([
+      r.start,
+      ki,
+      r.turns,
+      r.requests,
+      r.pricedRequests,
+      r.unknownCostRequests,
+      r.unknownCostTokens,
+      u.inputTokens,
+      u.inputTokenDetails.noCacheTokens,
+      u.inputTokenDetails.cacheReadTokens,
+      u.inputTokenDetails.cacheWriteTokens,
+      u.inputTokenDetails.cacheWrite1hTokens ?? 0,
+      u.outputTokens,
+      u.outputTokenDetails.textTokens,
+      u.outputTokenDetails.reasoningTokens,
+      u.totalTokens,
+      SOURCES.indexOf(u.source),
+      cost,
+    ]);
+  }
+  return { keys, rows: out };
+}
+
+/** Decodes the index's spending rows (validated when the index was read). */
+export function decodeSpend(e: EncodedSpend): SpendRow[] {
+  const out: SpendRow[] = new Array(e.rows.length);
+  for (let i = 0; i < e.rows.length; i++) {
+    const r = e.rows[i] as number[];
+    const [provider, model] = e.keys[r[1]!]!;
+    const cost = r[17] as number | string;
+    out[i] = {
+      start: r[0]!,
+      provider,
+      model,
+      turns: r[2]!,
+      requests: r[3]!,
+      pricedRequests: r[4]!,
+      unknownCostRequests: r[5]!,
+      unknownCostTokens: r[6]!,
+      usage: {
+        inputTokens: r[7]!,
+        inputTokenDetails: {
+          noCacheTokens: r[8]!,
+          cacheReadTokens: r[9]!,
+          cacheWriteTokens: r[10]!,
+          cacheWrite1hTokens: r[11]!,
+        },
+        outputTokens: r[12]!,
+        outputTokenDetails: { textTokens: r[13]!, reasoningTokens: r[14]! },
+        totalTokens: r[15]!,
+        source: SOURCES[r[16]!]!,
+      },
+      costPico: BigInt(cost),
+    };
+  }
+  return out;
+}
+
+/** Checks an index entry's spending rows by hand (zod is too slow for 100,000 rows). */
+function validSpend(v: unknown): v is EncodedSpend {
+  if (typeof v !== 'object' || v === null) return false;
+  const { keys, rows } = v as { keys?: unknown; rows?: unknown };
+  if (!Array.isArray(keys) || !Array.isArray(rows)) return false;
+  for (const k of keys) {
+    if (!Array.isArray(k) || k.length !== 2 || typeof k[0] !== 'string' || typeof k[1] !== 'string')
+      return false;
+  }
+  for (const r of rows) {
+    if (!Array.isArray(r) || r.length !== ROW_FIELDS) return false;
+    for (let i = 0; i < ROW_FIELDS - 1; i++) {
+      const n = r[i];
+      if (typeof n !== 'number' || !Number.isSafeInteger(n) || (n < 0 && i !== 0)) return false;
+    }
+    if ((r[1] as number) >= keys.length || (r[16] as number) >= SOURCES.length) return false;
+    const c = r[17];
+    if (typeof c === 'number' ? !Number.isSafeInteger(c) || c < 0 : !/^\d{1,40}$/.test(String(c)))
+      return false;
+  }
+  return true;
 }
 
 const count = z.number().int().nonnegative();
@@ -79,18 +195,26 @@ const summarySchema = z.object({
   file: z.string(),
   size: count,
   mtimeMs: z.number().nonnegative(),
+  deletedAt: z.string().nullable(),
+  spend: z.custom<EncodedSpend>(validSpend),
 });
 
 /** Bumped when the summary's shape changes: an index of another version is rebuilt. */
-export const INDEX_VERSION = 1;
+export const INDEX_VERSION = 2;
 
-const indexSchema = z.object({ version: z.literal(INDEX_VERSION), sessions: z.array(z.unknown()) });
+const indexSchema = z.object({
+  version: z.literal(INDEX_VERSION),
+  sessions: z.array(z.unknown()),
+  /** Tombstones of deleted sessions (their spending still counts in reports). */
+  trash: z.array(z.unknown()).optional(),
+});
 
 /** The summary of a loaded session, its numbers from derive.ts. */
 export function summarize(
   loaded: LoadedSession,
   file: { rel: string; size: number; mtimeMs: number },
   importedSha256: string | null,
+  deletedAt: string | null = null,
 ): SessionSummary {
   const s = loaded.state;
   const totals = sessionTotals(s);
@@ -117,40 +241,62 @@ export function summarize(
     file: file.rel,
     size: file.size,
     mtimeMs: file.mtimeMs,
+    deletedAt,
+    spend: encodeSpend(spendRows(s)),
   };
 }
 
 /**
- * The cached summaries by session id. Missing, unparsable or of another version: empty (and
- * `rebuilt` says so); a single bad entry is dropped (its session is summarized again).
+ * The cached summaries by session id, and the tombstones of deleted sessions by file. Missing,
+ * unparsable or of another version: empty (and `whole` is false); a single bad entry is dropped
+ * (its session is summarized again).
  */
-export async function readIndex(
-  path: string,
-): Promise<{ entries: Map<string, SessionSummary>; whole: boolean }> {
+export async function readIndex(path: string): Promise<{
+  entries: Map<string, SessionSummary>;
+  trash: Map<string, SessionSummary>;
+  whole: boolean;
+}> {
   const entries = new Map<string, SessionSummary>();
+  const trash = new Map<string, SessionSummary>();
   let text: string;
   try {
     text = await fs.readFile(path, 'utf8');
   } catch {
-    return { entries, whole: false };
+    return { entries, trash, whole: false };
   }
   let parsed: z.infer<typeof indexSchema>;
   try {
     parsed = indexSchema.parse(JSON.parse(text));
   } catch {
-    return { entries, whole: false };
+    return { entries, trash, whole: false };
   }
   for (const raw of parsed.sessions) {
     const e = summarySchema.safeParse(raw);
     if (e.success) entries.set(e.data.sessionId, e.data);
   }
-  return { entries, whole: entries.size === parsed.sessions.length };
+  for (const raw of parsed.trash ?? []) {
+    const e = summarySchema.safeParse(raw);
+    if (e.success) trash.set(e.data.file, e.data);
+  }
+  return {
+    entries,
+    trash,
+    whole: entries.size === parsed.sessions.length && trash.size === (parsed.trash ?? []).length,
+  };
 }
 
-/** Writes the index atomically: a temp file beside it, synced, then renamed over it. */
-export async function writeIndex(path: string, sessions: readonly SessionSummary[]): Promise<void> {
+/**
+ * Writes the index atomically: a temp file beside it, synced, then renamed over it. One session
+ * a line: readable, and compact for the thousands of spending rows it may hold.
+ */
+export async function writeIndex(
+  path: string,
+  sessions: readonly SessionSummary[],
+  trash: readonly SessionSummary[] = [],
+): Promise<void> {
   const tmp = join(dirname(path), `.index.${process.pid}.${Date.now()}.tmp`);
-  const text = `${JSON.stringify({ version: INDEX_VERSION, sessions }, null, 1)}\n`;
+  const lines = (list: readonly SessionSummary[]) => list.map((x) => JSON.stringify(x)).join(',\n');
+  const text = `{"version":${INDEX_VERSION},\n"sessions":[\n${lines(sessions)}\n],\n"trash":[\n${lines(trash)}\n]}\n`;
   const fh = await fs.open(tmp, 'w');
   try {
     await fh.writeFile(text, 'utf8');

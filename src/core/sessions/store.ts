@@ -31,6 +31,7 @@ import {
   type SessionFile,
 } from './reader';
 import { readIndex, type SessionSummary, summarize, writeIndex } from './sessionIndex';
+import { trashFiles, writeTombstone } from './tombstone';
 import { SessionWriter } from './writer';
 
 export interface StoreOptions {
@@ -53,6 +54,13 @@ export interface CreateOptions {
 export interface SessionList {
   sessions: SessionSummary[];
   problems: Problem[];
+  /** Deleted sessions (tombstones in `sessions/trash/`): their spending still counts in reports. */
+  deleted: SessionSummary[];
+}
+
+export interface DeleteOptions {
+  /** Forget its spending too: no tombstone is kept, and earlier tombstones of this id are removed. */
+  purge?: boolean;
 }
 
 export interface ImportResult {
@@ -201,16 +209,45 @@ export class SessionStore {
     }
   }
 
-  /** Moves a session's files to `sessions/trash/` (never unlinks). False when there is no such session. */
-  async delete(sessionId: string): Promise<boolean> {
+  /**
+   * Deletes a session: its conversation goes, its spending stays. A tombstone (the session's turns
+   * and requests with their usage and cost, no messages; tombstone.ts) is written to
+   * `sessions/trash/` first, then the session's files are removed. A file that cannot be read is
+   * moved to the trash as it is instead. With `purge`, nothing is kept: the files are removed and
+   * so are earlier tombstones of this id (reports forget its spending). False when there was
+   * nothing to delete.
+   */
+  async delete(sessionId: string, opts: DeleteOptions = {}): Promise<boolean> {
     if (!isSafeSessionId(sessionId)) return false;
     await this.writers.get(sessionId)?.close();
     const files = (await this.sessionFiles()).get(sessionId) ?? [];
+    if (opts.purge) {
+      const tombstones = trashFiles(await readdirOrEmpty(this.layout.trash)).filter(
+        (t) => t.sessionId === sessionId,
+      );
+      for (const f of files) await fs.rm(f.path, { force: true });
+      for (const t of tombstones) await fs.rm(join(this.layout.trash, t.name), { force: true });
+      if (files.length + tombstones.length === 0) return false;
+      await syncDir(this.layout.sessions);
+      this.logger.info('session purged (conversation and spending)', { sessionId });
+      return true;
+    }
     if (files.length === 0) return false;
+    const r = await readSessionFile(files[0]!, this.readContext());
+    const now = this.now();
+    if (r.ok) {
+      const keptAt = await writeTombstone(this.layout, r.loaded.state, now);
+      for (const f of files) await fs.rm(f.path, { force: true });
+      await syncDir(this.layout.sessions);
+      this.logger.info('session deleted; its spending kept as a tombstone', { sessionId, keptAt });
+      return true;
+    }
+    // Nothing readable to make a tombstone of: keep the bytes in the trash as they are.
     await fs.mkdir(this.layout.trash, { recursive: true });
-    const stamp = fileStamp(this.now());
+    const stamp = fileStamp(now);
     for (const f of files) {
-      await fs.rename(f.path, join(this.layout.trash, `${basename(f.path)}.${stamp}`));
+      if (await exists(f.path))
+        await fs.rename(f.path, join(this.layout.trash, `${basename(f.path)}.${stamp}`));
     }
     this.logger.info('session moved to trash', { sessionId, files: files.map((f) => f.path) });
     return true;
@@ -334,7 +371,7 @@ export class SessionStore {
   }
 
   private async listNow(): Promise<SessionList> {
-    const { entries, whole } = await readIndex(this.layout.index);
+    const { entries, trash, whole } = await readIndex(this.layout.index);
     let changed = !whole;
     const problems: Problem[] = [];
     const sessions: SessionSummary[] = [];
@@ -365,12 +402,28 @@ export class SessionStore {
           ? 1
           : -1,
     );
+    const deleted: SessionSummary[] = [];
+    for (const t of trashFiles(await readdirOrEmpty(this.layout.trash))) {
+      const path = join(this.layout.trash, t.name);
+      const rel = relative(this.dir, path);
+      const st = await fs.stat(path).catch(() => null);
+      const cached = trash.get(rel);
+      if (st && cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs) {
+        deleted.push(cached);
+        continue;
+      }
+      changed = true;
+      const r = await readSessionFile({ sessionId: t.sessionId, path, kind: t.kind }, ctx);
+      if (!r.ok) continue; // an unreadable tombstone was moved aside and reported in the log
+      deleted.push(summarize(r.loaded, { rel, size: r.size, mtimeMs: r.mtimeMs }, null, t.deletedAt));
+    }
+    if (deleted.length !== trash.size) changed = true;
     if (changed) {
-      await writeIndex(this.layout.index, sessions).catch((e) =>
+      await writeIndex(this.layout.index, sessions, deleted).catch((e) =>
         this.logger.warn('could not write the session index', { error: String(e) }),
       );
     }
-    return { sessions, problems };
+    return { sessions, problems, deleted };
   }
 
   private async idTakenByAnother(sessionId: string, file: string): Promise<boolean> {

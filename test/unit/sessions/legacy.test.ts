@@ -347,10 +347,11 @@ describe('old formats', () => {
       assert.equal(s.costPico, '12300000000');
       assert.equal(s.contextTokens, 3400);
       assert.ok(await exists(join(dir, 'sessions', 'mh-demo.jsonl')));
-      // Deleting it moves both files to trash, so the old one does not come back.
+      // Deleting it removes both files (the old one does not come back) and keeps one tombstone.
       await store.delete('mh-demo');
       assert.equal((await store.list()).sessions.length, 0);
-      assert.equal((await fs.readdir(join(dir, 'sessions', 'trash'))).length, 2);
+      assert.equal((await fs.readdir(join(dir, 'sessions', 'trash'))).length, 1);
+      assert.equal(await exists(history), false);
     });
   });
 });

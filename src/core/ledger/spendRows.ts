@@ -1,0 +1,111 @@
+/**
+ * A session's spending as compact rows: one per (turn, provider, model), plus one per request that
+ * belongs to the session itself. Each row keeps when its turn STARTED (epoch ms), so a report can
+ * put it in the day, week or month of any time zone exactly, and the row sums are the session's
+ * totals exactly (same `addUsageInto`, same cost sum as `derive.ts`). The session index stores
+ * these rows, so `tally report` reads no log.
+ */
+import { type CostSum, type Pico, ZERO_COST } from '../money';
+import type { UsageTotals } from '../usage/types';
+import { addUsageInto, emptyTotals } from './derive';
+import type { RequestRecord, SessionState } from './ledger';
+
+/** One row of spending: the requests of one turn with one provider and model. */
+export interface SpendRow {
+  /** When the turn started (epoch ms); for a request of the session itself, when it started. */
+  start: number;
+  provider: string;
+  model: string;
+  /** 1 on the row of a turn's first request (or of a turn without requests), else 0: turns add up. */
+  turns: number;
+  requests: number;
+  /** Requests with a usage snapshot: the parts of the cost sum (all unknown → cost unknown, not $0). */
+  pricedRequests: number;
+  /** Requests with usage but no known price (counted apart, never as $0). */
+  unknownCostRequests: number;
+  /** Their tokens (totalTokens). */
+  unknownCostTokens: number;
+  usage: UsageTotals;
+  /** Sum of the known costs, pico-dollars. */
+  costPico: Pico;
+}
+
+/** Epoch ms of an ISO time, or of `fallback` when it does not parse (0 when neither does). */
+export function timeOf(iso: string, fallback = ''): number {
+  const t = Date.parse(iso);
+  if (Number.isFinite(t)) return t;
+  const f = Date.parse(fallback);
+  return Number.isFinite(f) ? f : 0;
+}
+
+function emptyRow(start: number, provider: string, model: string): SpendRow {
+  return {
+    start,
+    provider,
+    model,
+    turns: 0,
+    requests: 0,
+    pricedRequests: 0,
+    unknownCostRequests: 0,
+    unknownCostTokens: 0,
+    usage: emptyTotals(),
+    costPico: 0n,
+  };
+}
+
+/** Adds one request into a row (usage and cost exactly as `sumRequests` adds them). */
+export function addRequestInto(row: SpendRow, r: RequestRecord): void {
+  row.requests++;
+  if (!r.usage) return;
+  row.pricedRequests++;
+  addUsageInto(row.usage, r.usage);
+  if (r.costPico === null) {
+    row.unknownCostRequests++;
+    row.unknownCostTokens += r.usage.totalTokens;
+  } else row.costPico += r.costPico;
+}
+
+/** The spending rows of a session; their sums equal `sessionTotals(s)` exactly. */
+export function spendRows(s: SessionState): SpendRow[] {
+  const out: SpendRow[] = [];
+  const fallback = s.createdAt;
+  for (const turn of s.turns) {
+    const start = timeOf(turn.startedAt, fallback);
+    const byKey = new Map<string, SpendRow>();
+    for (const id of turn.requestIds) {
+      const r = s.requests.get(id);
+      if (!r) continue;
+      const key = `${r.provider}\u0000${r.model}`;
+      let row = byKey.get(key);
+      if (!row) {
+        row = emptyRow(start, r.provider, r.model);
+        if (byKey.size === 0) row.turns = 1;
+        byKey.set(key, row);
+        out.push(row);
+      }
+      addRequestInto(row, r);
+    }
+    if (byKey.size === 0) {
+      const row = emptyRow(start, s.provider, s.model);
+      row.turns = 1;
+      out.push(row);
+    }
+  }
+  for (const id of s.sessionRequestIds) {
+    const r = s.requests.get(id);
+    if (!r) continue;
+    const row = emptyRow(timeOf(r.startedAt, fallback), r.provider, r.model);
+    addRequestInto(row, r);
+    out.push(row);
+  }
+  return out;
+}
+
+/** The cost of rows as a `CostSum` (known part + how many parts were unknown). */
+export function rowsCost(rows: Iterable<SpendRow>): CostSum {
+  let sum: CostSum = ZERO_COST;
+  for (const r of rows) {
+    sum = { knownPico: sum.knownPico + r.costPico, unknownCount: sum.unknownCount + r.unknownCostRequests };
+  }
+  return sum;
+}

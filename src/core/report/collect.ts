@@ -1,0 +1,75 @@
+/**
+ * Reads the spending rows of many storage folders (one per workspace) from their session
+ * indexes: a report reads no log unless a session changed since it was indexed.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Logger } from '../log';
+import type { PriceFn } from '../sessions/convert';
+import type { Problem } from '../sessions/problems';
+import { decodeSpend, type SessionSummary } from '../sessions/sessionIndex';
+import { SessionStore } from '../sessions/store';
+import { workspaceOfJson } from './discover';
+import type { ReportRow } from './spending';
+
+/** A storage folder and the workspace it belongs to. */
+export interface StorageSource {
+  dir: string;
+  workspace: string;
+}
+
+export interface CollectedSpending {
+  rows: ReportRow[];
+  /** Sessions read (live and deleted). */
+  sessions: number;
+  deleted: number;
+  problems: Problem[];
+}
+
+/** The report rows of one session summary (live or a tombstone). */
+export function rowsOfSummary(s: SessionSummary, workspace: string): ReportRow[] {
+  const deleted = s.deletedAt !== null;
+  return decodeSpend(s.spend).map((r) => ({
+    ...r,
+    sessionId: s.sessionId,
+    sessionTitle: s.title,
+    workspace,
+    deleted,
+  }));
+}
+
+/**
+ * The workspace of a storage folder: `<hash>/workspace.json` beside it when it is an editor's
+ * `<hash>/tally.tally`, else the folder itself.
+ */
+export async function workspaceOfStorage(dir: string): Promise<string> {
+  const text = await fs.readFile(path.join(path.dirname(dir), 'workspace.json'), 'utf8').catch(() => null);
+  return (text && workspaceOfJson(text)) || dir;
+}
+
+/** Reads every source's sessions (index first) into report rows. */
+export async function collectSpending(
+  sources: readonly StorageSource[],
+  opts: { price?: PriceFn; logger?: Logger; onProgress?: (done: number, total: number) => void } = {},
+): Promise<CollectedSpending> {
+  const out: CollectedSpending = { rows: [], sessions: 0, deleted: 0, problems: [] };
+  let done = 0;
+  for (const src of sources) {
+    const store = await SessionStore.open(src.dir, {
+      ...(opts.logger ? { logger: opts.logger } : {}),
+      ...(opts.price ? { price: opts.price } : {}),
+    });
+    try {
+      const list = await store.list();
+      out.problems.push(...list.problems);
+      for (const s of list.sessions) for (const r of rowsOfSummary(s, src.workspace)) out.rows.push(r);
+      for (const s of list.deleted) for (const r of rowsOfSummary(s, src.workspace)) out.rows.push(r);
+      out.sessions += list.sessions.length + list.deleted.length;
+      out.deleted += list.deleted.length;
+    } finally {
+      await store.close();
+    }
+    opts.onProgress?.(++done, sources.length);
+  }
+  return out;
+}

@@ -1,0 +1,335 @@
+/**
+ * Spending across sessions and workspaces: `tally report --json`, and what the editor's Spending
+ * view shows. A pure function over spending rows (`ledger/spendRows.ts`, cached in the session
+ * index), so every figure is a sum of the same numbers the panel shows, and a report's total is
+ * exactly the sum of the sessions it covers (bigint pico-dollars; unknown prices counted apart).
+ *
+ * Time groups use the time zone given (default: the machine's): a turn belongs to the day it
+ * STARTED there, whole, even when it ran past midnight. Weeks are ISO weeks (Monday first).
+ */
+import { addUsageInto, emptyTotals } from '../ledger/derive';
+import type { SpendRow } from '../ledger/spendRows';
+import { picoToDecimal, picoToUsd } from '../money';
+import type { UsageTotals } from '../usage/types';
+import { type CostJson, type UsageJson, usageJson } from './stats';
+
+export const GROUP_BY = ['day', 'week', 'month', 'model', 'provider', 'workspace', 'session'] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
+
+/** A spending row with the session and workspace it belongs to. */
+export interface ReportRow extends SpendRow {
+  sessionId: string;
+  sessionTitle: string;
+  /** The workspace's folder (or another label when it has none). */
+  workspace: string;
+  /** The session was deleted; its tombstone keeps its spending. */
+  deleted: boolean;
+}
+
+export interface SpendingOptions {
+  by: GroupBy;
+  /** First day included, `YYYY-MM-DD` in `tz`. */
+  since?: string | null;
+  /** Last day included, `YYYY-MM-DD` in `tz`. */
+  until?: string | null;
+  /** An IANA zone (`Europe/Paris`, `Asia/Kathmandu`, `UTC`); default the machine's. */
+  tz?: string | null;
+}
+
+/** Totals of a group (or of the whole report). */
+export interface SpendingTotalsJson extends UsageJson, CostJson {
+  turns: number;
+  requests: number;
+  /** Sessions with at least one row in the group. */
+  sessions: number;
+  /** Tokens of the requests whose price is unknown (their cost is not in `costUsd`). */
+  unknownCostTokens: number;
+}
+
+export interface SpendingGroupJson extends SpendingTotalsJson {
+  /** `2026-01-02`, `2026-W01`, `2026-01`, a model, a provider, a workspace folder, a session id. */
+  key: string;
+  /** What to show: the key, or a session's title, a workspace's folder name. */
+  label: string;
+}
+
+/** `tally report --json` (a contract: add fields, rename none). */
+export interface SpendingReportJson {
+  by: GroupBy;
+  timeZone: string;
+  since: string | null;
+  until: string | null;
+  groups: SpendingGroupJson[];
+  total: SpendingTotalsJson;
+}
+
+/** Thrown for a bad option (an unknown zone, a date that is not `YYYY-MM-DD`). */
+export class SpendingOptionError extends Error {
+  override readonly name = 'SpendingOptionError';
+}
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+/** The machine's time zone. */
+export function machineTimeZone(): string {
+  return new Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/**
+ * Local calendar of one zone, exact at any offset (:30, :45, DST): the offset is read from
+ * Intl once per UTC hour, and per instant in the rare hour where it changes.
+ */
+export class ZoneCalendar {
+  readonly timeZone: string;
+  private readonly fmt: Intl.DateTimeFormat;
+  private readonly hourOffsets = new Map<number, number | null>();
+  private readonly dayKeys = new Map<number, string>();
+
+  constructor(tz?: string | null) {
+    try {
+      this.fmt = new Intl.DateTimeFormat('en-US', {
+        timeZone: tz || machineTimeZone(),
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      });
+    } catch {
+      throw new SpendingOptionError(`unknown time zone "${tz}" (use an IANA name like Europe/Paris or UTC)`);
+    }
+    this.timeZone = this.fmt.resolvedOptions().timeZone;
+  }
+
+  /** Local time minus UTC at instant `ms`, in ms. */
+  offsetAt(ms: number): number {
+    const p: Record<string, number> = {};
+    for (const part of this.fmt.formatToParts(new Date(ms))) {
+      if (part.type !== 'literal') p[part.type] = Number(part.value);
+    }
+    const local = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+    return local - Math.floor(ms / 1000) * 1000;
+  }
+
+  /** `ms` as local wall-clock time, expressed as if it were UTC. */
+  localMs(ms: number): number {
+    const hour = Math.floor(ms / HOUR_MS);
+    let off = this.hourOffsets.get(hour);
+    if (off === undefined) {
+      const a = this.offsetAt(hour * HOUR_MS);
+      const b = this.offsetAt(hour * HOUR_MS + HOUR_MS - 1);
+      off = a === b ? a : null; // the offset changes inside this hour: ask per instant
+      this.hourOffsets.set(hour, off);
+    }
+    return ms + (off ?? this.offsetAt(ms));
+  }
+
+  /** The local day number (days since 1970-01-01, local) of instant `ms`. */
+  dayNumber(ms: number): number {
+    return Math.floor(this.localMs(ms) / DAY_MS);
+  }
+
+  /** `YYYY-MM-DD` of instant `ms`, in this zone. */
+  dayKey(ms: number): string {
+    return dayKeyOfNumber(this.dayNumber(ms), this.dayKeys);
+  }
+
+  /** `YYYY-MM` of instant `ms`, in this zone. */
+  monthKey(ms: number): string {
+    return this.dayKey(ms).slice(0, 7);
+  }
+
+  /** ISO week `YYYY-Www` (weeks start on Monday; week 1 holds the year's first Thursday). */
+  weekKey(ms: number): string {
+    return isoWeekOfDay(this.dayNumber(ms));
+  }
+}
+
+function dayKeyOfNumber(day: number, cache?: Map<number, string>): string {
+  const hit = cache?.get(day);
+  if (hit) return hit;
+  const d = new Date(day * DAY_MS);
+  const key = `${String(d.getUTCFullYear()).padStart(4, '0')}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
+  cache?.set(day, key);
+  return key;
+}
+
+/** The ISO week of a day number (days since 1970-01-01, a Thursday). */
+export function isoWeekOfDay(day: number): string {
+  const weekday = (((day + 3) % 7) + 7) % 7; // Monday 0 … Sunday 6
+  const thursday = day - weekday + 3;
+  const year = new Date(thursday * DAY_MS).getUTCFullYear();
+  const jan1 = Date.UTC(year, 0, 1) / DAY_MS;
+  const week = Math.floor((thursday - jan1) / 7) + 1;
+  return `${year}-W${pad2(week)}`;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/** Checks a `YYYY-MM-DD` date (a real one). */
+export function parseDay(value: string, flag = 'date'): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim());
+  if (m) {
+    const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+    if (d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3])) return value.trim();
+  }
+  throw new SpendingOptionError(`${flag} must be a date like 2026-01-31 (got "${value}")`);
+}
+
+interface Acc {
+  key: string;
+  label: string;
+  turns: number;
+  requests: number;
+  priced: number;
+  unknownRequests: number;
+  unknownTokens: number;
+  usage: UsageTotals;
+  costPico: bigint;
+  sessions: Set<string>;
+}
+
+function newAcc(key: string, label: string): Acc {
+  return {
+    key,
+    label,
+    turns: 0,
+    requests: 0,
+    priced: 0,
+    unknownRequests: 0,
+    unknownTokens: 0,
+    usage: emptyTotals(),
+    costPico: 0n,
+    sessions: new Set(),
+  };
+}
+
+function addRow(a: Acc, r: ReportRow, sessionKey: string): void {
+  a.turns += r.turns;
+  a.requests += r.requests;
+  a.priced += r.pricedRequests;
+  a.unknownRequests += r.unknownCostRequests;
+  a.unknownTokens += r.unknownCostTokens;
+  addUsageInto(a.usage, r.usage);
+  a.costPico += r.costPico;
+  a.sessions.add(sessionKey);
+}
+
+function totalsJson(a: Acc): SpendingTotalsJson {
+  // As `costJson`: when every priced request is unknown, the cost is unknown (null), never $0.
+  const allUnknown = a.priced > 0 && a.unknownRequests === a.priced;
+  return {
+    ...usageJson(a.usage),
+    costUsd: allUnknown ? null : picoToUsd(a.costPico),
+    cost: allUnknown ? null : picoToDecimal(a.costPico),
+    unknownCostRequests: a.unknownRequests,
+    turns: a.turns,
+    requests: a.requests,
+    sessions: a.sessions.size,
+    unknownCostTokens: a.unknownTokens,
+  };
+}
+
+const TIME_GROUPS: ReadonlySet<GroupBy> = new Set(['day', 'week', 'month']);
+
+/**
+ * The spending report of `rows`, grouped `by` day, week, month, model, provider, workspace or
+ * session, with a total. Rows are filtered by the local day their turn started (`since` and
+ * `until` inclusive). Pure: the same rows give the same report.
+ */
+export function spendingReport(rows: Iterable<ReportRow>, opts: SpendingOptions): SpendingReportJson {
+  if (!(GROUP_BY as readonly string[]).includes(opts.by)) {
+    throw new SpendingOptionError(`by must be one of ${GROUP_BY.join(', ')} (got "${opts.by}")`);
+  }
+  const cal = new ZoneCalendar(opts.tz);
+  const since = opts.since ? parseDay(opts.since, 'since') : null;
+  const until = opts.until ? parseDay(opts.until, 'until') : null;
+  if (since && until && since > until)
+    throw new SpendingOptionError(`since ${since} is after until ${until}`);
+  const filtered = since !== null || until !== null;
+
+  const groups = new Map<string, Acc>();
+  const total = newAcc('total', 'Total');
+  for (const r of rows) {
+    const sessionKey = `${r.workspace}\u0000${r.sessionId}\u0000${r.deleted ? 'deleted' : ''}`;
+    let day: string | null = null;
+    if (filtered || opts.by === 'day') {
+      day = cal.dayKey(r.start);
+      if ((since !== null && day < since) || (until !== null && day > until)) continue;
+    }
+    let key: string;
+    let label: string;
+    switch (opts.by) {
+      case 'day':
+        key = day!;
+        label = key;
+        break;
+      case 'week':
+        key = cal.weekKey(r.start);
+        label = key;
+        break;
+      case 'month':
+        key = cal.monthKey(r.start);
+        label = key;
+        break;
+      case 'model':
+        key = r.model || '(unknown model)';
+        label = key;
+        break;
+      case 'provider':
+        key = r.provider || '(unknown provider)';
+        label = key;
+        break;
+      case 'workspace':
+        key = r.workspace;
+        label = key;
+        break;
+      case 'session':
+        key = r.sessionId;
+        label = `${r.sessionTitle || r.sessionId}${r.deleted ? ' (deleted)' : ''}`;
+        break;
+    }
+    let g = groups.get(key);
+    if (!g) {
+      g = newAcc(key, label);
+      groups.set(key, g);
+    }
+    addRow(g, r, sessionKey);
+    addRow(total, r, sessionKey);
+  }
+
+  const list = [...groups.values()];
+  if (TIME_GROUPS.has(opts.by)) list.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  else
+    list.sort((a, b) =>
+      a.costPico === b.costPico ? a.key.localeCompare(b.key) : a.costPico > b.costPico ? -1 : 1,
+    );
+  return {
+    by: opts.by,
+    timeZone: cal.timeZone,
+    since,
+    until,
+    groups: list.map((g) => ({ key: g.key, label: g.label, ...totalsJson(g) })),
+    total: totalsJson(total),
+  };
+}
+
+/** Rows of one session, with its session and workspace attached. */
+export function reportRowsOf(
+  rows: readonly SpendRow[],
+  session: { sessionId: string; title: string; deleted: boolean },
+  workspace: string,
+): ReportRow[] {
+  return rows.map((r) => ({
+    ...r,
+    sessionId: session.sessionId,
+    sessionTitle: session.title,
+    workspace,
+    deleted: session.deleted,
+  }));
+}

@@ -49,7 +49,9 @@ describe('mock provider: renderers for any script', () => {
             const outputs = reports
               .filter((r) => r.carrier !== 'message_start')
               .map((r) => r.numbers.outputText + r.numbers.reasoning);
-            outputs.forEach((o, i) => assert.ok(i === 0 || o >= outputs[i - 1]!, `${outputs}`));
+            outputs.forEach((o, i) => {
+              assert.ok(i === 0 || o >= outputs[i - 1]!, `${outputs}`);
+            });
             for (const f of frames) if (f.kind === 'data') JSON.parse(JSON.stringify(f.data));
             // The unary form reports the same numbers.
             assert.deepEqual(FORMATS[provider].renderJson(plan, ctx()).usage?.numbers, usage);

@@ -55,7 +55,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     ? await store.openWriter(values.session).catch((e: Error) => {
         throw new CliError(e.message);
       })
-    : await store.create({ title: titleFromPrompt(prompt), provider, model: values.model });
+    : await store
+        .create({ title: titleFromPrompt(prompt), provider, model: values.model })
+        .catch((e: Error) => {
+          throw new CliError(e.message);
+        });
   const sessionId = writer.state.sessionId;
   process.stderr.write(`session ${sessionId}\n`);
 

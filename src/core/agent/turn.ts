@@ -17,6 +17,7 @@ import {
 } from 'ai';
 import type { Logger } from '../log';
 import type { Cost, EventBody, RequestStatus } from '../sessions/events';
+import { SessionWriteError } from '../sessions/writer';
 import type { ProviderKind } from '../usage/providers';
 import type { Usage } from '../usage/types';
 import { describeProviderError, isRetryable, retryAfterMs } from './errors';
@@ -88,8 +89,37 @@ class StallError extends Error {
   override readonly name = 'StallError';
 }
 
+/**
+ * Runs one turn. When the session cannot be saved (a full disk, a failing write: a
+ * `SessionWriteError`), the turn stops at once, is marked failed if that can still be saved,
+ * and resolves as failed with the writer's one-line message; nothing already saved is touched.
+ */
 export async function runTurn(o: TurnOptions): Promise<TurnResult> {
   const turnId = randomUUID();
+  const progress = { requests: 0, text: '', open: null as string | null };
+  try {
+    return await runTurnSteps(o, turnId, progress);
+  } catch (e) {
+    if (!(e instanceof SessionWriteError)) throw e;
+    o.log?.error('the turn stopped: its usage could not be saved', { turnId, error: e.message });
+    const error = e.message;
+    try {
+      if (progress.open)
+        await o.writer.append({ type: 'request.ended', requestId: progress.open, status: 'failed', error });
+      await o.writer.append({ type: 'turn.ended', turnId, status: 'failed', error });
+    } catch {
+      // Still failing: the turn stays open in the log and is closed when the session is next opened.
+    }
+    o.onEvent?.({ type: 'turn-end', turnId, status: 'failed', error });
+    return { turnId, status: 'failed', text: progress.text, requests: progress.requests, error };
+  }
+}
+
+async function runTurnSteps(
+  o: TurnOptions,
+  turnId: string,
+  progress: { requests: number; text: string; open: string | null },
+): Promise<TurnResult> {
   const index = o.writer.state.turns.length;
   const emit = (e: AgentEvent) => o.onEvent?.(e);
   const maxSteps = o.maxSteps ?? 25;
@@ -116,6 +146,8 @@ export async function runTurn(o: TurnOptions): Promise<TurnResult> {
     if (o.signal?.aborted) return end('interrupted', 'stopped by the user');
     const requestId = randomUUID();
     requests++;
+    progress.requests = requests;
+    progress.open = requestId;
     await o.writer.append({
       type: 'request.started',
       requestId,
@@ -219,6 +251,11 @@ export async function runTurn(o: TurnOptions): Promise<TurnResult> {
         }
       }
     } catch (e) {
+      if (e instanceof SessionWriteError) {
+        // Saving failed, not the provider: stop the request and let runTurn end the turn.
+        controller.abort(e);
+        throw e;
+      }
       streamError ??= e;
     } finally {
       clearTimeout(idle);
@@ -236,14 +273,17 @@ export async function runTurn(o: TurnOptions): Promise<TurnResult> {
       await record(known.usage, known.reportedCostUsd, true);
       if (stopped) {
         await o.writer.append({ type: 'request.ended', requestId, status: 'interrupted' });
+        progress.open = null;
         emit({ type: 'request-end', requestId, status: 'interrupted' });
         if (text)
           await o.writer.append({ type: 'message', turnId, message: { role: 'assistant', content: text } });
         finalText = joinText(finalText, text);
+        progress.text = finalText;
         return end('interrupted', 'stopped by the user');
       }
       const message = describeProviderError(streamError, o.provider, o.secrets ?? []);
       await o.writer.append({ type: 'request.ended', requestId, status: 'failed', error: message });
+      progress.open = null;
       emit({ type: 'request-end', requestId, status: 'failed', error: message });
       if (attempt < maxRetries && isRetryable(streamError) && !text && calls.length === 0) {
         attempt++;
@@ -258,6 +298,7 @@ export async function runTurn(o: TurnOptions): Promise<TurnResult> {
     const final = tracker.finalUsage(stepUsage);
     await record(final.usage, final.reportedCostUsd, true);
     await o.writer.append({ type: 'request.ended', requestId, status: 'completed' });
+    progress.open = null;
     emit({ type: 'request-end', requestId, status: 'completed' });
     step++;
     attempt = 0;
@@ -278,6 +319,7 @@ export async function runTurn(o: TurnOptions): Promise<TurnResult> {
       await o.writer.append({ type: 'message', turnId, message: assistant });
     }
     finalText = joinText(finalText, text);
+    progress.text = finalText;
     if (calls.length === 0) return end('completed');
 
     const results: unknown[] = [];

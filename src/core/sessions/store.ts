@@ -21,6 +21,7 @@ import {
   layoutOf,
   logFileId,
 } from './layout';
+import { type Lease, otherLiveWriters, takeLease } from './leases';
 import { type Problem, ProblemList } from './problems';
 import {
   type LoadedSession,
@@ -32,7 +33,7 @@ import {
 } from './reader';
 import { readIndex, type SessionSummary, summarize, writeIndex } from './sessionIndex';
 import { trashFiles, writeTombstone } from './tombstone';
-import { SessionWriter } from './writer';
+import { faultIOFromEnv, SessionWriter, type WriterIO } from './writer';
 
 export interface StoreOptions {
   logger?: Logger;
@@ -40,6 +41,8 @@ export interface StoreOptions {
   price?: PriceFn;
   /** The clock (tests). */
   now?: () => Date;
+  /** The storage calls of appends (tests inject failing disks here). */
+  io?: WriterIO;
 }
 
 export interface CreateOptions {
@@ -81,6 +84,7 @@ export class SessionStore {
   private readonly logger: Logger;
   private readonly price: PriceFn | undefined;
   private readonly now: () => Date;
+  private readonly io: WriterIO;
   private readonly writers = new Map<string, SessionWriter>();
   /** Sessions being created / opened for writing right now (no second writer meanwhile). */
   private readonly creating = new Set<string>();
@@ -93,6 +97,7 @@ export class SessionStore {
     this.logger = opts.logger ?? noopLogger;
     this.price = opts.price;
     this.now = opts.now ?? (() => new Date());
+    this.io = faultIOFromEnv(opts.io);
   }
 
   /** Opens the store in `dir`, creating its `sessions/` folder (a read-only folder still reads). */
@@ -148,10 +153,11 @@ export class SessionStore {
     this.creating.add(sessionId);
     try {
       const file = this.logPath(sessionId);
-      const handle = await fs.open(file, 'ax').catch((e: NodeJS.ErrnoException) => {
+      const handle = await fs.open(file, 'ax+').catch((e: NodeJS.ErrnoException) => {
         throw e.code === 'EEXIST' ? new Error(`session ${sessionId} already exists`) : e;
       });
-      const writer = this.newWriter(sessionId, file, handle, emptySession(sessionId));
+      const lease = await takeLease(this.layout, sessionId);
+      const writer = this.newWriter(sessionId, file, handle, emptySession(sessionId), 0, lease, false);
       try {
         await writer.append(body);
       } catch (e) {
@@ -171,6 +177,11 @@ export class SessionStore {
    * append starts on a fresh line. A session in an old format is first converted to a v1 log
    * (the old file is kept; see README.md). Refuses a read-only session (newer version), an
    * unreadable one, and one already open for writing in this store.
+   *
+   * When no other live process holds the session (leases.ts), whatever a dead process left open
+   * is closed: each request still streaming gets `request.ended` interrupted, each turn still
+   * running `turn.ended` interrupted (their usage saved so far stays as it is). With another live
+   * writer, its running turn may be real, so nothing is closed and no torn tail is cut.
    */
   async openWriter(sessionId: string): Promise<SessionWriter> {
     if (!isSafeSessionId(sessionId)) throw new Error(`no session "${sessionId}"`);
@@ -178,10 +189,15 @@ export class SessionStore {
       throw new Error(`session ${sessionId} is already open for writing`);
     }
     this.opening.add(sessionId);
+    let lease: Lease | null = null;
     try {
+      lease = await takeLease(this.layout, sessionId);
       for (let attempt = 0; attempt < 3; attempt++) {
-        const writer = await this.tryOpenWriter(sessionId);
-        if (writer) {
+        const opened = await this.tryOpenWriter(sessionId, lease);
+        if (opened) {
+          const { writer, alone } = opened;
+          lease = null; // the writer owns it now
+          if (alone) await this.closeDangling(writer);
           this.writers.set(sessionId, writer);
           return writer;
         }
@@ -190,8 +206,37 @@ export class SessionStore {
         `session ${sessionId} keeps changing while it is opened (another process is writing it)`,
       );
     } finally {
+      await lease?.release();
       this.opening.delete(sessionId);
     }
+  }
+
+  /** Closes the requests and turns a dead process left open (see `openWriter`). */
+  private async closeDangling(writer: SessionWriter): Promise<void> {
+    const why = 'the process recording it ended before it did (a crash or a kill)';
+    const s = writer.state;
+    const requests = [...s.requests.values()].filter((r) => r.status === 'streaming');
+    const turns = s.turns.filter((t) => t.status === 'running');
+    if (requests.length === 0 && turns.length === 0) return;
+    try {
+      for (const r of requests)
+        await writer.append({
+          type: 'request.ended',
+          requestId: r.requestId,
+          status: 'interrupted',
+          error: why,
+        });
+      for (const t of turns)
+        await writer.append({ type: 'turn.ended', turnId: t.turnId, status: 'interrupted', error: why });
+    } catch (e) {
+      await writer.close();
+      throw e;
+    }
+    this.logger.info('closed what a previous process left open', {
+      sessionId: writer.sessionId,
+      requests: requests.length,
+      turns: turns.length,
+    });
   }
 
   /** Renames a session (appends `session.renamed`). */
@@ -437,22 +482,35 @@ export class SessionStore {
     file: string,
     handle: FileHandle,
     state: ReturnType<typeof emptySession>,
+    offset: number,
+    lease: Lease,
+    suspectTail: boolean,
   ): SessionWriter {
     return new SessionWriter({
       sessionId,
       file,
       handle,
       state,
+      offset,
+      suspectTail,
+      io: this.io,
       logger: this.logger,
       now: this.now,
-      onClose: () => {
+      onClose: async () => {
         if (this.writers.get(sessionId)?.file === file) this.writers.delete(sessionId);
+        await lease.release();
       },
     });
   }
 
-  /** One attempt to open a writer; null when the log changed under us (try again). */
-  private async tryOpenWriter(sessionId: string): Promise<SessionWriter | null> {
+  /**
+   * One attempt to open a writer; null when the log changed under us (try again). `alone`: no
+   * other live process holds a lease on the session.
+   */
+  private async tryOpenWriter(
+    sessionId: string,
+    lease: Lease,
+  ): Promise<{ writer: SessionWriter; alone: boolean } | null> {
     let f = await this.locate(sessionId);
     if (!f) throw new Error(`no session "${sessionId}"`);
     let r = await readSessionFile(f, this.readContext());
@@ -475,30 +533,44 @@ export class SessionStore {
       );
     }
     const parsed = r.parsed!;
-    const handle = await fs.open(f.path, 'a');
+    const alone = (await otherLiveWriters(this.layout, sessionId, lease.path)) === 0;
+    const handle = await fs.open(f.path, 'a+');
+    let size = r.size;
     try {
+      const unclean = parsed.torn !== null || parsed.needsNewline;
       // Fixing the last line is only safe on the bytes that were read: if the log grew since
       // (another process appending), read it again. A clean log needs no fix and opens as is.
-      if ((parsed.torn || parsed.needsNewline) && (await handle.stat()).size !== r.size) {
+      if (unclean && (await handle.stat()).size !== r.size) {
         await handle.close();
         return null;
       }
       const keptAt = r.loaded.problems.find((p) => p.kind === 'torn-tail')?.keptAt;
+      if (unclean && !alone) {
+        // Another live writer: the partial line may be its write in progress. A newline lands
+        // after that write (appends do not interleave) or ends a dead one's torn bytes; either
+        // way the log then ends cleanly, and is read again.
+        await handle.write('\n');
+        await handle.close();
+        return null;
+      }
       if (parsed.torn && keptAt) {
         // The torn bytes are safe in aside/: cut them off so the next line starts clean.
         await handle.truncate(parsed.goodLength);
         await handle.datasync();
+        size = parsed.goodLength;
         this.logger.info('cut a torn last line after keeping it aside', { sessionId, keptAt });
-      } else if (parsed.torn || parsed.needsNewline) {
+      } else if (unclean) {
         // No copy aside (or a whole last line without its newline): keep the bytes in place.
         await handle.write('\n');
         await handle.datasync();
+        size = r.size + 1;
       }
     } catch (e) {
       await handle.close();
       throw e;
     }
-    return this.newWriter(sessionId, f.path, handle, r.loaded.state);
+    const writer = this.newWriter(sessionId, f.path, handle, r.loaded.state, size, lease, false);
+    return { writer, alone };
   }
 
   /**

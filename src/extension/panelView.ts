@@ -101,7 +101,10 @@ export class PanelViewProvider implements vscode.WebviewViewProvider, vscode.Dis
       if (this.kind === 'usage' && !this.usageTimer) {
         this.usageTimer = setTimeout(() => {
           this.usageTimer = undefined;
-          this.post({ type: 'usage.snapshot', snapshot: this.controller.usageSnapshot() });
+          // While a turn runs, a patch (the running turn and the totals), not the whole session.
+          const patch = this.controller.isRunning ? this.controller.usagePatch() : null;
+          if (patch) this.post({ type: 'usage.patch', patch });
+          else this.post({ type: 'usage.snapshot', snapshot: this.controller.usageSnapshot() });
         }, 250);
       }
     } else if (this.kind === 'chat') {

@@ -5,7 +5,14 @@
  * and the approval UI, and tests drive it directly.
  */
 
-import type { ChatItem, ChatSnapshot, Gauge, SessionListItem, UsageSnapshot } from '../../shared/protocol';
+import type {
+  ChatItem,
+  ChatSnapshot,
+  Gauge,
+  SessionListItem,
+  UsagePatch,
+  UsageSnapshot,
+} from '../../shared/protocol';
 import { createModel } from '../agent/providers';
 import type { ApprovalRequest, ToolPolicy } from '../agent/tools';
 import { type AgentEvent, runTurn } from '../agent/turn';
@@ -15,7 +22,7 @@ import type { Logger } from '../log';
 import { noopLogger } from '../log';
 import { picoToDecimal } from '../money';
 import type { Pricing } from '../pricing/pricing';
-import { sessionStats } from '../report/stats';
+import { contextWindowJson, sessionStats, totalJson, turnJson } from '../report/stats';
 import { formatShortTokens } from '../report/text';
 import type { SessionStore } from '../sessions/store';
 import type { SessionWriter } from '../sessions/writer';
@@ -341,6 +348,28 @@ export class ChatController {
     return {
       stats,
       gauge: gaugeOf(stats.contextWindow),
+      running: this.isRunning,
+      budgetUsd: this.deps.settings().budgetUsd,
+    };
+  }
+
+  /** While a turn runs: only the turns that changed (the running one), the totals and the gauge. */
+  usagePatch(): UsagePatch | null {
+    const s = this.state;
+    if (!s) return null;
+    const turn = s.turns.at(-1);
+    const choice = this.deps.model();
+    const cw = contextWindowJson(
+      s,
+      this.deps.pricing().contextLimit(s.model || choice.model, s.provider || choice.provider),
+    );
+    return {
+      sessionId: s.sessionId,
+      turns: turn ? [turnJson(s, turn)] : [],
+      total: totalJson(s),
+      contextWindow: cw,
+      updatedAt: s.updatedAt,
+      gauge: gaugeOf(cw),
       running: this.isRunning,
       budgetUsd: this.deps.settings().budgetUsd,
     };

@@ -132,36 +132,55 @@ function pricedParts(requests: RequestRecord[]): number {
   return n;
 }
 
+/** One turn as printed. */
+export function turnJson(s: SessionState, turn: SessionState['turns'][number]): TurnStatsJson {
+  const requests: RequestRecord[] = [];
+  for (const id of turn.requestIds) {
+    const r = s.requests.get(id);
+    if (r) requests.push(r);
+  }
+  const totals = turnTotals(s, turn);
+  const out: TurnStatsJson = {
+    index: turn.index,
+    turnId: turn.turnId,
+    status: turn.status,
+    startedAt: turn.startedAt,
+    endedAt: turn.endedAt ?? null,
+    model: requests.at(-1)?.model ?? s.model,
+    usage: usageJson(totals.usage),
+    ...costJson(totals.cost, pricedParts(requests)),
+    requests: requests.map(requestJson),
+  };
+  if (turn.error) out.error = turn.error;
+  return out;
+}
+
+/** The session's totals as printed. */
+export function totalJson(s: SessionState): SessionStatsJson['total'] {
+  const all = [...s.requests.values()];
+  const total = sessionTotals(s);
+  return {
+    ...usageJson(total.usage),
+    ...costJson(total.cost, pricedParts(all)),
+    turns: s.turns.length,
+    requests: all.length,
+  };
+}
+
+export function contextWindowJson(
+  s: SessionState,
+  limitTokens: number | null,
+): SessionStatsJson['contextWindow'] {
+  const cw = contextWindow(s, limitTokens);
+  return { usedTokens: cw.usedTokens, limitTokens: cw.limitTokens, percent: cw.percent };
+}
+
 export function sessionStats(s: SessionState, limitTokens: number | null): SessionStatsJson {
-  const turns: TurnStatsJson[] = s.turns.map((turn) => {
-    const requests: RequestRecord[] = [];
-    for (const id of turn.requestIds) {
-      const r = s.requests.get(id);
-      if (r) requests.push(r);
-    }
-    const totals = turnTotals(s, turn);
-    const out: TurnStatsJson = {
-      index: turn.index,
-      turnId: turn.turnId,
-      status: turn.status,
-      startedAt: turn.startedAt,
-      endedAt: turn.endedAt ?? null,
-      model: requests.at(-1)?.model ?? s.model,
-      usage: usageJson(totals.usage),
-      ...costJson(totals.cost, pricedParts(requests)),
-      requests: requests.map(requestJson),
-    };
-    if (turn.error) out.error = turn.error;
-    return out;
-  });
   const sessionRequests: RequestRecord[] = [];
   for (const id of s.sessionRequestIds) {
     const r = s.requests.get(id);
     if (r) sessionRequests.push(r);
   }
-  const all = [...s.requests.values()];
-  const total = sessionTotals(s);
-  const cw = contextWindow(s, limitTokens);
   return {
     sessionId: s.sessionId,
     title: s.title,
@@ -170,14 +189,9 @@ export function sessionStats(s: SessionState, limitTokens: number | null): Sessi
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
     approximate: s.approximate,
-    turns,
+    turns: s.turns.map((turn) => turnJson(s, turn)),
     sessionRequests: sessionRequests.map(requestJson),
-    total: {
-      ...usageJson(total.usage),
-      ...costJson(total.cost, pricedParts(all)),
-      turns: s.turns.length,
-      requests: all.length,
-    },
-    contextWindow: { usedTokens: cw.usedTokens, limitTokens: cw.limitTokens, percent: cw.percent },
+    total: totalJson(s),
+    contextWindow: contextWindowJson(s, limitTokens),
   };
 }

@@ -3,12 +3,14 @@
  * export an async function from a module in bench/ and add it to the list below.
  */
 import { benchRecording } from './recording';
+import { benchReport } from './report';
 import { benchStreaming } from './streaming';
 import { benchWebview } from './webview';
 
 const benches: { name: string; run: () => Promise<unknown> }[] = [
   { name: 'recording', run: () => benchRecording() },
   { name: 'streaming', run: () => benchStreaming() },
+  { name: 'report', run: () => benchReport() },
   { name: 'webview', run: () => benchWebview() },
 ];
 

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { Logger } from '../log';
 import type { PriceFn } from '../sessions/convert';
 import type { Problem } from '../sessions/problems';
-import { decodeSpend, type SessionSummary } from '../sessions/sessionIndex';
+import { forEachSpendRow, type SessionSummary } from '../sessions/sessionIndex';
 import { SessionStore } from '../sessions/store';
 import { workspaceOfJson } from './discover';
 import type { ReportRow } from './spending';
@@ -26,16 +26,28 @@ export interface CollectedSpending {
   problems: Problem[];
 }
 
-/** The report rows of one session summary (live or a tombstone). */
-export function rowsOfSummary(s: SessionSummary, workspace: string): ReportRow[] {
+/** Appends the report rows of one session summary (live or a tombstone) to `out`. */
+export function rowsOfSummary(s: SessionSummary, workspace: string, out: ReportRow[] = []): ReportRow[] {
   const deleted = s.deletedAt !== null;
-  return decodeSpend(s.spend).map((r) => ({
-    ...r,
-    sessionId: s.sessionId,
-    sessionTitle: s.title,
-    workspace,
-    deleted,
-  }));
+  forEachSpendRow(s.spend, (r) => {
+    out.push({
+      start: r.start,
+      provider: r.provider,
+      model: r.model,
+      turns: r.turns,
+      requests: r.requests,
+      pricedRequests: r.pricedRequests,
+      unknownCostRequests: r.unknownCostRequests,
+      unknownCostTokens: r.unknownCostTokens,
+      usage: r.usage,
+      costPico: r.costPico,
+      sessionId: s.sessionId,
+      sessionTitle: s.title,
+      workspace,
+      deleted,
+    });
+  });
+  return out;
 }
 
 /**
@@ -62,8 +74,8 @@ export async function collectSpending(
     try {
       const list = await store.list();
       out.problems.push(...list.problems);
-      for (const s of list.sessions) for (const r of rowsOfSummary(s, src.workspace)) out.rows.push(r);
-      for (const s of list.deleted) for (const r of rowsOfSummary(s, src.workspace)) out.rows.push(r);
+      for (const s of list.sessions) rowsOfSummary(s, src.workspace, out.rows);
+      for (const s of list.deleted) rowsOfSummary(s, src.workspace, out.rows);
       out.sessions += list.sessions.length + list.deleted.length;
       out.deleted += list.deleted.length;
     } finally {

@@ -255,8 +255,18 @@ export function spendingReport(rows: Iterable<ReportRow>, opts: SpendingOptions)
 
   const groups = new Map<string, Acc>();
   const total = newAcc('total', 'Total');
+  let prev: ReportRow | undefined;
+  let sessionKey = '';
   for (const r of rows) {
-    const sessionKey = `${r.workspace}\u0000${r.sessionId}\u0000${r.deleted ? 'deleted' : ''}`;
+    // Rows come session by session: build the session's key once per run of its rows.
+    if (
+      !prev ||
+      prev.sessionId !== r.sessionId ||
+      prev.workspace !== r.workspace ||
+      prev.deleted !== r.deleted
+    )
+      sessionKey = `${r.workspace}\u0000${r.sessionId}\u0000${r.deleted ? 'deleted' : ''}`;
+    prev = r;
     let day: string | null = null;
     if (filtered || opts.by === 'day') {
       day = cal.dayKey(r.start);

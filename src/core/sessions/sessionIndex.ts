@@ -49,24 +49,34 @@ export interface SessionSummary {
 }
 
 /**
- * Spending rows as stored in the index: the (provider, model) pairs once, then one array of
- * numbers per row (see `ROW_FIELDS`); the cost is a number while it is a safe integer, else a
- * decimal string, so it stays exact.
+ * Spending rows as stored in the index: the (provider, model) pairs once, then the rows as one
+ * base64 string of unsigned LEB128 varints, `ROW_FIELDS` per row (the start as a delta from the
+ * previous row's, the cost as two 32-bit halves so it stays exact). A tenth of the size of JSON
+ * arrays, and decoded without JSON.parse: a 100,000-turn report reads it in milliseconds.
  */
 export interface EncodedSpend {
   keys: [provider: string, model: string][];
-  rows: (number | string)[][];
+  rows: string;
 }
 
-/** The order of a stored row's fields. */
-const ROW_FIELDS = 18;
+const ROW_FIELDS = 19;
 const SOURCES = ['provider', 'legacy', 'estimated'] as const;
+const TWO32 = 4_294_967_296;
+
+function pushVarint(out: number[], n: number): void {
+  while (n >= 128) {
+    out.push((n % 128) + 128);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+}
 
 /** Encodes spending rows for the index. */
 export function encodeSpend(rows: readonly SpendRow[]): EncodedSpend {
   const keys: [string, string][] = [];
   const keyIndex = new Map<string, number>();
-  const out: (number | string)[][] = [];
+  const bytes: number[] = [];
+  let prevStart = 0;
   for (const r of rows) {
     const k = `${r.provider}\u0000${r.model}`;
     let ki = keyIndex.get(k);
@@ -76,9 +86,12 @@ export function encodeSpend(rows: readonly SpendRow[]): EncodedSpend {
       keyIndex.set(k, ki);
     }
     const u = r.usage;
-    const cost = r.costPico <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(r.costPico) : r.costPico.toString();
-    out.push([
-      r.start,
+    // Starts are zigzag-encoded deltas (rows are in session order, nearly always ascending).
+    const delta = r.start - prevStart;
+    prevStart = r.start;
+    const cost = r.costPico;
+    for (const n of [
+      delta >= 0 ? delta * 2 : -delta * 2 - 1,
       ki,
       r.turns,
       r.requests,
@@ -95,68 +108,97 @@ export function encodeSpend(rows: readonly SpendRow[]): EncodedSpend {
       u.outputTokenDetails.reasoningTokens,
       u.totalTokens,
       SOURCES.indexOf(u.source),
-      cost,
-    ]);
+      Number(cost / BigInt(TWO32)),
+      Number(cost % BigInt(TWO32)),
+    ])
+      pushVarint(bytes, n);
   }
-  return { keys, rows: out };
+  return { keys, rows: Buffer.from(bytes).toString('base64') };
 }
 
-/** Decodes the index's spending rows (validated when the index was read). */
-export function decodeSpend(e: EncodedSpend): SpendRow[] {
-  const out: SpendRow[] = new Array(e.rows.length);
-  for (let i = 0; i < e.rows.length; i++) {
-    const r = e.rows[i] as number[];
-    const [provider, model] = e.keys[r[1]!]!;
-    const cost = r[17] as number | string;
-    out[i] = {
-      start: r[0]!,
-      provider,
-      model,
-      turns: r[2]!,
-      requests: r[3]!,
-      pricedRequests: r[4]!,
-      unknownCostRequests: r[5]!,
-      unknownCostTokens: r[6]!,
-      usage: {
-        inputTokens: r[7]!,
-        inputTokenDetails: {
-          noCacheTokens: r[8]!,
-          cacheReadTokens: r[9]!,
-          cacheWriteTokens: r[10]!,
-          cacheWrite1hTokens: r[11]!,
-        },
-        outputTokens: r[12]!,
-        outputTokenDetails: { textTokens: r[13]!, reasoningTokens: r[14]! },
-        totalTokens: r[15]!,
-        source: SOURCES[r[16]!]!,
-      },
-      costPico: BigInt(cost),
-    };
+/** Walks the varints of encoded rows: `visit` gets each row's fields (reused array) and its start. */
+function scanSpend(e: EncodedSpend, visit: (f: number[], start: number) => void): void {
+  const b = Buffer.from(e.rows, 'base64');
+  const f = new Array<number>(ROW_FIELDS);
+  let i = 0;
+  let start = 0;
+  while (i < b.length) {
+    for (let k = 0; k < ROW_FIELDS; k++) {
+      let n = 0;
+      let mul = 1;
+      for (;;) {
+        if (i >= b.length) throw new RangeError('truncated spending row');
+        const byte = b[i++]!;
+        n += (byte & 127) * mul;
+        if (byte < 128) break;
+        mul *= 128;
+        if (mul > 2 ** 56) throw new RangeError('bad varint in a spending row');
+      }
+      f[k] = n;
+    }
+    const z = f[0]!;
+    start += z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+    visit(f, start);
   }
+}
+
+/** Decodes the index's spending rows, calling `make` with each (one pass, no intermediate array). */
+export function forEachSpendRow(e: EncodedSpend, make: (r: SpendRow) => void): void {
+  scanSpend(e, (f, start) => {
+    const key = e.keys[f[1]!]!;
+    make({
+      start,
+      provider: key[0],
+      model: key[1],
+      turns: f[2]!,
+      requests: f[3]!,
+      pricedRequests: f[4]!,
+      unknownCostRequests: f[5]!,
+      unknownCostTokens: f[6]!,
+      usage: {
+        inputTokens: f[7]!,
+        inputTokenDetails: {
+          noCacheTokens: f[8]!,
+          cacheReadTokens: f[9]!,
+          cacheWriteTokens: f[10]!,
+          cacheWrite1hTokens: f[11]!,
+        },
+        outputTokens: f[12]!,
+        outputTokenDetails: { textTokens: f[13]!, reasoningTokens: f[14]! },
+        totalTokens: f[15]!,
+        source: SOURCES[f[16]!]!,
+      },
+      costPico: f[17] === 0 ? BigInt(f[18]!) : BigInt(f[17]!) * BigInt(TWO32) + BigInt(f[18]!),
+    });
+  });
+}
+
+/** Decodes the index's spending rows. */
+export function decodeSpend(e: EncodedSpend): SpendRow[] {
+  const out: SpendRow[] = [];
+  forEachSpendRow(e, (r) => out.push(r));
   return out;
 }
 
-/** Checks an index entry's spending rows by hand (zod is too slow for 100,000 rows). */
+/** Checks an index entry's spending rows: keys, and rows that decode whole. */
 function validSpend(v: unknown): v is EncodedSpend {
   if (typeof v !== 'object' || v === null) return false;
   const { keys, rows } = v as { keys?: unknown; rows?: unknown };
-  if (!Array.isArray(keys) || !Array.isArray(rows)) return false;
+  if (!Array.isArray(keys) || typeof rows !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(rows)) return false;
   for (const k of keys) {
     if (!Array.isArray(k) || k.length !== 2 || typeof k[0] !== 'string' || typeof k[1] !== 'string')
       return false;
   }
-  for (const r of rows) {
-    if (!Array.isArray(r) || r.length !== ROW_FIELDS) return false;
-    for (let i = 0; i < ROW_FIELDS - 1; i++) {
-      const n = r[i];
-      if (typeof n !== 'number' || !Number.isSafeInteger(n) || (n < 0 && i !== 0)) return false;
-    }
-    if ((r[1] as number) >= keys.length || (r[16] as number) >= SOURCES.length) return false;
-    const c = r[17];
-    if (typeof c === 'number' ? !Number.isSafeInteger(c) || c < 0 : !/^\d{1,40}$/.test(String(c)))
-      return false;
+  try {
+    const keyCount = keys.length;
+    scanSpend(v as EncodedSpend, (f) => {
+      if (f[1]! >= keyCount || f[16]! >= SOURCES.length || f[18]! >= TWO32)
+        throw new RangeError('bad spending row');
+    });
+    return true;
+  } catch {
+    return false;
   }
-  return true;
 }
 
 const count = z.number().int().nonnegative();

@@ -1,7 +1,7 @@
 /**
  * `tally`: the ledger from the command line, for audits and scripts. Exit codes: 0 ok, 1 an
  * error (unknown session, unreadable folder, bad price file, provider failure), 2 a usage error
- * (unknown command or flag), 130 stopped by SIGINT.
+ * (unknown command or flag), 3 a request not sent because it could cross a budget, 130 stopped by SIGINT.
  */
 import { CliError } from './args';
 import { warn } from './output';
@@ -15,12 +15,16 @@ Usage:
   tally import <file> [--storage DIR] [--prices FILE]
   tally run --storage DIR [--workspace DIR] --provider P --model M [--base-url URL] [--session ID]
             [--prices FILE] [--allow-writes] [--allow-commands] [--max-steps N] [--timeout SECONDS]
-            [--json] "prompt"
+            [--json] [--max-output-tokens N] [--session-budget USD] [--daily-budget USD]
+            [--monthly-budget USD] [--workspace-daily-budget USD] [--workspace-monthly-budget USD]
+            [--budget-file FILE] [--tz ZONE] [--over-budget] "prompt"
   tally report [--by day|week|month|model|provider|workspace|session] [--since YYYY-MM-DD]
                [--until YYYY-MM-DD] [--tz ZONE] [--json|--csv] [--storage DIR]... [--storage-root DIR]...
 
 Providers: openai (Responses), openai-chat, anthropic, google, openai-compatible.
 Keys: OPENAI_API_KEY, ANTHROPIC_API_KEY, GOOGLE_GENERATIVE_AI_API_KEY, TALLY_API_KEY (compatible servers).
+Exit codes: 0 ok, 1 error, 2 usage error, 3 stopped before a request that could cross a budget
+(run; --over-budget sends it anyway), 130 interrupted.
 --storage defaults to $TALLY_STORAGE. report reads every editor's Tally storage found on this machine
 unless --storage / --storage-root (each repeatable) choose folders. Set TALLY_LOG=debug for the debug log on stderr.`;
 

@@ -1,10 +1,12 @@
 import { API_KEY_ENV, createModel, ProviderConfigError } from '../../core/agent/providers';
+import { DEFAULT_MAX_OUTPUT_TOKENS } from '../../core/budget/preflight';
 import { type AgentEvent, runTurn } from '../../core/agent/turn';
 import { PathError, Workspace } from '../../core/agent/workspace';
 import { titleFromPrompt } from '../../core/chat/title';
 import { sessionStats } from '../../core/report/stats';
 import { isProviderKind, PROVIDER_KINDS } from '../../core/usage/providers';
 import { CliError, parse, usageError } from '../args';
+import { BUDGET_FLAGS, BudgetSpend, budgetGuard, budgetsFrom } from '../budget';
 import { openStoreForWriting, pricingFrom } from '../context';
 import { stderrLogger } from '../output';
 
@@ -23,6 +25,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     'allow-commands': { type: 'boolean' },
     'max-steps': { type: 'string' },
     timeout: { type: 'string' },
+    'max-output-tokens': { type: 'string' },
+    'over-budget': { type: 'boolean' },
+    ...BUDGET_FLAGS,
   });
   if (positionals.length !== 1 || !positionals[0]!.trim())
     throw usageError('run takes one prompt (quote it)');
@@ -33,6 +38,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!values.model) throw usageError('run needs --model');
   const maxSteps = positiveInt(values['max-steps'], '--max-steps') ?? 25;
   const timeoutS = positiveInt(values.timeout, '--timeout');
+  const maxOutputTokens = positiveInt(values['max-output-tokens'], '--max-output-tokens');
+  const budgets = await budgetsFrom(values);
   const prompt = positionals[0]!;
   const apiKey = process.env[API_KEY_ENV[provider]];
   const baseURL = values['base-url'];
@@ -62,6 +69,19 @@ export async function runCommand(argv: string[]): Promise<number> {
         });
   const sessionId = writer.state.sessionId;
   process.stderr.write(`session ${sessionId}\n`);
+  // Budgets: every request is checked before it goes out (exit 3 when one would cross a limit).
+  const tz = values.tz ?? null;
+  const spend = budgets ? await BudgetSpend.read(store.dir, sessionId, pricing) : null;
+  const guard =
+    budgets && spend
+      ? budgetGuard({
+          budgets,
+          spend,
+          state: () => writer.state,
+          tz,
+          overBudget: values['over-budget'] ?? false,
+        })
+      : null;
 
   const controller = new AbortController();
   let interrupted = false;
@@ -107,6 +127,15 @@ export async function runCommand(argv: string[]): Promise<number> {
       signal: controller.signal,
       maxSteps,
       ...(timeoutS !== undefined ? { idleTimeoutMs: timeoutS * 1000 } : {}),
+      // With a budget, a request's output is capped so its pre-flight estimate is a real bound.
+      ...(guard
+        ? {
+            beforeRequest: guard.beforeRequest,
+            maxOutputTokens: maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+          }
+        : maxOutputTokens
+          ? { maxOutputTokens }
+          : {}),
       onEvent,
       log,
       secrets: apiKey ? [apiKey] : [],
@@ -141,6 +170,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (result.error && result.status === 'failed' && result.error !== lastError) {
       process.stderr.write(`tally: ${result.error}\n`);
     }
+  }
+  if (budgets && spend) await spend.warnOnce(spend.status(budgets, writer.state, tz));
+  const budgetStop = guard?.stopped();
+  if (budgetStop) {
+    process.stderr.write(`tally: ${budgetStop}. Pass --over-budget to send it anyway.\n`);
+    return 3;
   }
   return result.status === 'completed' ? 0 : result.status === 'interrupted' ? 130 : 1;
 }

@@ -15,6 +15,7 @@ import {
   type SystemModelMessage,
   streamText,
 } from 'ai';
+import { type PreflightEstimate, preflightEstimate, requestPromptText } from '../budget/preflight';
 import type { Logger } from '../log';
 import type { Cost, EventBody, RequestStatus } from '../sessions/events';
 import { SessionWriteError } from '../sessions/writer';
@@ -27,7 +28,19 @@ import type { Workspace } from './workspace';
 
 export interface TurnWriter {
   append(body: EventBody): Promise<unknown>;
-  readonly state: { turns: readonly unknown[]; messages: readonly { message: unknown }[] };
+  readonly state: {
+    turns: readonly unknown[];
+    messages: readonly { message: unknown }[];
+    /** The session's requests (the last one's usage seeds the pre-flight estimate's cache hit). */
+    requests?: ReadonlyMap<string, { usage: Usage | null; seq: number }>;
+  };
+}
+
+/** What `beforeRequest` is asked with: the request's pre-flight estimate, and where it is. */
+export interface RequestPreflight extends PreflightEstimate {
+  turnId: string;
+  /** Completed requests of this turn so far. */
+  step: number;
 }
 
 export type AgentEvent =
@@ -71,6 +84,11 @@ export interface TurnOptions {
   log?: Logger;
   /** Secrets to scrub from any error text (the API key). */
   secrets?: string[];
+  /**
+   * Asked before each request goes out (a budget): true sends it; false, or a message, ends the
+   * turn before the request, as interrupted with that message. Tool loops stop between requests.
+   */
+  beforeRequest?: (p: RequestPreflight) => Promise<boolean | string>;
 }
 
 export interface TurnResult {
@@ -142,8 +160,20 @@ async function runTurnSteps(
     return { turnId, status, text: finalText, requests, ...(error ? { error } : {}) };
   };
 
+  let lastUsage = o.beforeRequest ? latestUsage(o.writer.state.requests) : null;
   for (let step = 0; step < maxSteps; ) {
     if (o.signal?.aborted) return end('interrupted', 'stopped by the user');
+    if (o.beforeRequest) {
+      const estimate = preflightEstimate({
+        promptText: requestPromptText(system, messages, tools),
+        lastUsage,
+        ...(o.maxOutputTokens ? { maxOutputTokens: o.maxOutputTokens } : {}),
+        price: (u) => o.price(u, undefined),
+      });
+      const verdict = await o.beforeRequest({ ...estimate, turnId, step });
+      if (verdict !== true)
+        return end('interrupted', verdict || 'stopped before a request that could cross a budget');
+    }
     const requestId = randomUUID();
     requests++;
     progress.requests = requests;
@@ -175,6 +205,7 @@ async function runTurnSteps(
         total: usage.totalTokens,
       });
       emit({ type: 'usage', requestId, usage, final });
+      if (final) lastUsage = usage;
     };
 
     const controller = new AbortController();
@@ -358,6 +389,15 @@ async function runTurnSteps(
     'failed',
     `stopped after ${maxSteps} requests (the step limit); continue the conversation to go on`,
   );
+}
+
+/** The usage of the session's latest request that has one. */
+function latestUsage(
+  requests: ReadonlyMap<string, { usage: Usage | null; seq: number }> | undefined,
+): Usage | null {
+  let best: { usage: Usage | null; seq: number } | null = null;
+  for (const r of requests?.values() ?? []) if (r.usage && (!best || r.seq > best.seq)) best = r;
+  return best?.usage ?? null;
 }
 
 /**

@@ -101,7 +101,8 @@ export class ZoneCalendar {
     } catch {
       throw new SpendingOptionError(`unknown time zone "${tz}" (use an IANA name like Europe/Paris or UTC)`);
     }
-    this.timeZone = this.fmt.resolvedOptions().timeZone;
+    // The name as given (ICU may canonicalize it to an older alias, e.g. Asia/Katmandu).
+    this.timeZone = tz || this.fmt.resolvedOptions().timeZone;
   }
 
   /** Local time minus UTC at instant `ms`, in ms. */

@@ -221,33 +221,38 @@ export class Workbench {
    */
   async webviewView(query: WebviewViewQuery): Promise<WebviewView> {
     const deadline = Date.now() + (query.timeout ?? 30_000);
-    const seen = new Set<string>();
+    let states: string[] = [];
     while (Date.now() < deadline) {
+      const now: string[] = [];
       for (const frame of this.page.frames()) {
-        const parent = frame.parentFrame();
-        const src = parent?.url() ?? '';
+        const src = frame.parentFrame()?.url() ?? '';
         if (!src.includes(`extensionId=${query.extensionId}&`)) continue;
         try {
-          const element = await frame.frameElement();
-          if ((await element.getAttribute('id')) !== 'active-frame') continue;
+          const id = await (await frame.frameElement()).getAttribute('id');
+          if (id !== 'active-frame') {
+            now.push(`a ${id ?? 'frame'} not loaded yet`);
+            continue;
+          }
           const doc = await frame.evaluate(() => ({
             view: document.body?.dataset.view,
             title: document.title,
           }));
-          seen.add(`${doc.view ?? '?'} "${doc.title}"`);
+          now.push(`${doc.view ?? '?'} "${doc.title}"`);
           if (query.view !== undefined && doc.view !== query.view) continue;
           if (typeof query.title === 'string' && doc.title !== query.title) continue;
           if (query.title instanceof RegExp && !query.title.test(doc.title)) continue;
           return new WebviewView(frame);
-        } catch {
-          // the frame went away or is still loading: look again
+        } catch (err) {
+          now.push(`a frame going away (${(err as Error).message.split('\n')[0]})`); // look again
         }
       }
+      states = now;
       await this.page.waitForTimeout(200);
     }
+    const outer = await this.page.locator(`iframe.webview[src*="extensionId=${query.extensionId}&"]`).count();
     throw new Error(
       `no webview view of ${query.extensionId} with ${JSON.stringify({ view: query.view, title: query.title?.toString() })}` +
-        ` (found: ${[...seen].join(', ') || 'none'}); is the view visible?`,
+        ` in ${outer} webview iframe(s) of the extension (found: ${states.join(', ') || 'none'}); is the view visible?`,
     );
   }
 

@@ -1,7 +1,7 @@
 import { API_KEY_ENV, createModel, ProviderConfigError } from '../../core/agent/providers';
-import { DEFAULT_MAX_OUTPUT_TOKENS } from '../../core/budget/preflight';
 import { type AgentEvent, runTurn } from '../../core/agent/turn';
 import { PathError, Workspace } from '../../core/agent/workspace';
+import { DEFAULT_MAX_OUTPUT_TOKENS } from '../../core/budget/preflight';
 import { titleFromPrompt } from '../../core/chat/title';
 import { sessionStats } from '../../core/report/stats';
 import { isProviderKind, PROVIDER_KINDS } from '../../core/usage/providers';

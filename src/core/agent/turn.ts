@@ -119,7 +119,7 @@ export async function runTurn(o: TurnOptions): Promise<TurnResult> {
     return await runTurnSteps(o, turnId, progress);
   } catch (e) {
     if (!(e instanceof SessionWriteError)) throw e;
-    o.log?.error('the turn stopped: its usage could not be saved', { turnId, error: e.message });
+    o.log?.info('the turn stopped: its usage could not be saved', { turnId, error: e.message });
     const error = e.message;
     try {
       if (progress.open)
@@ -149,7 +149,7 @@ async function runTurnSteps(
   emit({ type: 'turn-start', turnId, index });
   const userMessage: ModelMessage = { role: 'user', content: o.prompt };
   await o.writer.append({ type: 'message', turnId, message: userMessage });
-  const messages: ModelMessage[] = o.writer.state.messages.map((m) => m.message as ModelMessage);
+  const messages = closeToolCalls(o.writer.state.messages.map((m) => m.message as ModelMessage));
 
   let finalText = '';
   let requests = 0;
@@ -431,6 +431,42 @@ function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * The history as the providers accept it: every tool call answered by a tool result. A turn
+ * stopped (or a process killed) between a request that called tools and their results leaves
+ * calls without results, which every provider refuses; each gets an error result saying so.
+ */
+export function closeToolCalls(history: readonly ModelMessage[]): ModelMessage[] {
+  const out: ModelMessage[] = [];
+  for (let i = 0; i < history.length; i++) {
+    const m = history[i]!;
+    out.push(m);
+    if (m.role !== 'assistant' || typeof m.content === 'string') continue;
+    const calls = m.content.filter((p) => p.type === 'tool-call');
+    if (calls.length === 0) continue;
+    const next = history[i + 1];
+    const answered = new Set(
+      next?.role === 'tool'
+        ? next.content.flatMap((p) => (p.type === 'tool-result' ? [p.toolCallId] : []))
+        : [],
+    );
+    const missing = calls
+      .filter((c) => !answered.has(c.toolCallId))
+      .map((c) => ({
+        type: 'tool-result' as const,
+        toolCallId: c.toolCallId,
+        toolName: c.toolName,
+        output: { type: 'error-text' as const, value: 'Not run: the turn was stopped before this tool ran.' },
+      }));
+    if (missing.length === 0) continue;
+    if (next?.role === 'tool') {
+      out.push({ ...next, content: [...next.content, ...missing] });
+      i++;
+    } else out.push({ role: 'tool', content: missing });
+  }
+  return out;
 }
 
 function joinText(a: string, b: string): string {

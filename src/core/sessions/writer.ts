@@ -237,11 +237,12 @@ export class SessionWriter {
         this.suspect = true;
         const code = (e as NodeJS.ErrnoException).code;
         if (attempt < RETRIES && code && TRANSIENT.has(code) && (await this.nothingLanded())) {
-          this.logger.warn('session write failed; retrying', { sessionId: this.sessionId, code, attempt });
+          this.logger.info('session write failed; retrying', { sessionId: this.sessionId, code, attempt });
           await new Promise((r) => setTimeout(r, 25 * (attempt + 1)));
           continue;
         }
-        this.logger.error('session write failed', {
+        // Logged at info: the error itself goes to the caller, which shows it once.
+        this.logger.info('session write failed', {
           sessionId: this.sessionId,
           type: event.type,
           error: String(e),
@@ -254,7 +255,7 @@ export class SessionWriter {
         await this.io.datasync(this.handle);
       } catch (e) {
         // The line is in the file (and in `state`), but not known to be on the disk.
-        this.logger.error('session sync failed', { sessionId: this.sessionId, error: String(e) });
+        this.logger.info('session sync failed', { sessionId: this.sessionId, error: String(e) });
         throw describeWriteFailure(this.sessionId, 'sync', e);
       }
     }

@@ -1,0 +1,343 @@
+/**
+ * The OpenTelemetry exporter READS the ledger: it never hooks the recording path, so exporting can
+ * never slow or block a save. Each pass reads the storage folders' sessions (index first, then only
+ * the sessions with requests not yet exported), records every ended request's final usage once,
+ * and sends the batch with the OTLP/HTTP exporter (protobuf or JSON). Its position is recorded in
+ * `<storage>/otel-export.json` (the exported request ids per session) only once the collector
+ * accepted the batch, so a restart resumes where it was and nothing is exported twice.
+ *
+ * Bounded: a pass takes at most `maxRequestsPerExport` requests; the rest wait in the ledger for
+ * the next pass (`pendingRequests`). A failed export counts its points in `droppedPoints`; with
+ * delta temporality they are read from the ledger again on the next pass.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { ExportResultCode } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AggregationTemporality,
+  type InstrumentType,
+  MeterProvider,
+  MetricReader,
+  type PushMetricExporter,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+import type { SessionState } from '../ledger/ledger';
+import { type Logger, noopLogger } from '../log';
+import type { StorageSource } from '../report/collect';
+import type { PriceFn } from '../sessions/convert';
+import { layoutOf } from '../sessions/layout';
+import { readSessionFile } from '../sessions/reader';
+import type { SessionSummary } from '../sessions/sessionIndex';
+import { SessionStore } from '../sessions/store';
+import type { TelemetryConfig } from './config';
+import { type ExportedRequest, TallyInstruments } from './instruments';
+
+/** The export position file, beside the session index. */
+export const CURSOR_FILE = 'otel-export.json';
+
+export interface ExportResult {
+  ok: boolean;
+  /** Requests exported by this pass. */
+  requests: number;
+  points: number;
+  /** Ended requests left for the next pass (the bound). */
+  pending: number;
+  error?: string;
+}
+
+export interface ExporterStats {
+  exportedRequests: number;
+  exportedPoints: number;
+  pendingRequests: number;
+  droppedPoints: number;
+  failedExports: number;
+  lastError: string | null;
+}
+
+/** The `tally.workspace` value: a hash of the folder, or its name when the user allows it. */
+export function workspaceAttribute(workspace: string, useName: boolean): string {
+  if (useName) return path.basename(workspace.replace(/[\\/]+$/, '')) || workspace;
+  return createHash('sha256').update(workspace).digest('hex').slice(0, 16);
+}
+
+/** A reader whose collections happen only when a pass asks (never on a timer of its own). */
+class PassReader extends MetricReader {
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+
+interface Cursor {
+  version: 1;
+  sessions: Record<string, string[]>;
+}
+
+async function readCursor(dir: string): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>();
+  try {
+    const json = JSON.parse(await fs.readFile(path.join(dir, CURSOR_FILE), 'utf8')) as Partial<Cursor>;
+    if (json.version === 1 && json.sessions && typeof json.sessions === 'object') {
+      for (const [id, ids] of Object.entries(json.sessions)) {
+        if (Array.isArray(ids)) out.set(id, new Set(ids.filter((x): x is string => typeof x === 'string')));
+      }
+    }
+  } catch {
+    // No position yet (or an unreadable one): everything ended is exported once.
+  }
+  return out;
+}
+
+async function writeCursor(dir: string, cursor: Map<string, Set<string>>): Promise<void> {
+  const file = path.join(dir, CURSOR_FILE);
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const sessions: Record<string, string[]> = {};
+  for (const [id, ids] of cursor) sessions[id] = [...ids];
+  await fs.writeFile(tmp, `${JSON.stringify({ version: 1, sessions } satisfies Cursor)}\n`);
+  await fs.rename(tmp, file);
+}
+
+/** Exports new ended requests of some storage folders to an OTLP collector. */
+export class LedgerExporter {
+  readonly stats: ExporterStats = {
+    exportedRequests: 0,
+    exportedPoints: 0,
+    pendingRequests: 0,
+    droppedPoints: 0,
+    failedExports: 0,
+    lastError: null,
+  };
+  private readonly provider: MeterProvider;
+  private readonly reader: PassReader;
+  private readonly instruments: TallyInstruments;
+  private readonly logger: Logger;
+  /** Recorded into a cumulative state but not yet acknowledged (cumulative temporality only). */
+  private readonly unacked = new Map<string, Map<string, Set<string>>>();
+  private running: Promise<ExportResult> | null = null;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly config: TelemetryConfig,
+    private readonly exporter: PushMetricExporter,
+    private readonly sources: () => readonly StorageSource[],
+    opts: { logger?: Logger; price?: PriceFn } = {},
+  ) {
+    this.logger = opts.logger ?? noopLogger;
+    this.price = opts.price;
+    const temporality =
+      config.temporality === 'delta' ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
+    this.reader = new PassReader({
+      aggregationTemporalitySelector: () => temporality,
+      // A pass is bounded by maxRequestsPerExport, so its streams are too: never overflow them.
+      cardinalitySelector: (_t: InstrumentType) => 1_000_000,
+    });
+    this.provider = new MeterProvider({
+      resource: resourceFromAttributes(config.resource),
+      readers: [this.reader],
+    });
+    this.instruments = new TallyInstruments(this.provider.getMeter('tally'), {
+      genAiLatest: config.genAiLatest,
+    });
+  }
+
+  private readonly price: PriceFn | undefined;
+
+  /** One pass: new ended requests → one export. Never throws; a failure is in the result. */
+  exportOnce(): Promise<ExportResult> {
+    const run = (this.running ?? Promise.resolve()).then(() => this.pass());
+    this.running = run.catch(() => ({ ok: false, requests: 0, points: 0, pending: 0 }));
+    return run;
+  }
+
+  /** Exports every `intervalMs` in the background (timer unref'd) until `shutdown`. */
+  start(intervalMs: number): void {
+    if (this.timer) return;
+    const tick = () => {
+      void this.exportOnce().then((r) => {
+        if (!r.ok) this.logger.warn('OpenTelemetry export failed', { error: r.error });
+      });
+    };
+    this.timer = setInterval(tick, Math.max(1000, intervalMs));
+    this.timer.unref();
+    tick();
+  }
+
+  async shutdown(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+    await this.provider.shutdown().catch(() => undefined);
+    await this.exporter.shutdown().catch(() => undefined);
+  }
+
+  private async pass(): Promise<ExportResult> {
+    const cumulative = this.config.temporality === 'cumulative';
+    const max = this.config.maxRequestsPerExport;
+    const batch = new Map<string, Map<string, Set<string>>>(); // dir → session → request ids
+    const cursors = new Map<string, Map<string, Set<string>>>();
+    let requests = 0;
+    let points = 0;
+    let pending = 0;
+    try {
+      for (const src of this.sources()) {
+        const cursor = await readCursor(src.dir);
+        cursors.set(src.dir, cursor);
+        const unacked = this.unacked.get(src.dir);
+        const store = await SessionStore.open(src.dir, {
+          logger: this.logger,
+          ...(this.price ? { price: this.price } : {}),
+        });
+        let list: Awaited<ReturnType<SessionStore['list']>>;
+        try {
+          list = await store.list();
+        } finally {
+          await store.close();
+        }
+        const workspace = workspaceAttribute(src.workspace, this.config.workspaceName);
+        for (const summary of [...list.sessions, ...list.deleted]) {
+          const done = cursor.get(summary.sessionId);
+          const waiting = unacked?.get(summary.sessionId);
+          if ((done?.size ?? 0) + (waiting?.size ?? 0) >= summary.requests) continue; // nothing new
+          const state = await this.load(src.dir, summary);
+          if (!state) continue;
+          for (const r of state.requests.values()) {
+            if (r.status === 'streaming') continue; // not ended: its usage may still change
+            if (done?.has(r.requestId) || waiting?.has(r.requestId)) continue;
+            if (requests >= max) {
+              pending++;
+              continue;
+            }
+            if (r.usage) {
+              points += this.instruments.record(toExported(summary.sessionId, workspace, r));
+              requests++;
+            }
+            // A request that ended with no usage at all has nothing to export: it is settled too.
+            addTo(batch, src.dir, summary.sessionId, r.requestId);
+          }
+        }
+      }
+      this.stats.pendingRequests = pending;
+      const hasUnacked = [...this.unacked.values()].some((m) => m.size > 0);
+      if (batch.size > 0 || (cumulative && hasUnacked)) {
+        const error = await this.send();
+        if (error) {
+          this.stats.failedExports++;
+          this.stats.droppedPoints += points;
+          this.stats.lastError = error;
+          // Delta: the points are gone from the SDK; the ledger still has them for the next pass.
+          if (cumulative)
+            for (const [dir, m] of batch)
+              for (const [s, ids] of m) for (const id of ids) addTo(this.unacked, dir, s, id);
+          return { ok: false, requests: 0, points: 0, pending: pending + requests, error };
+        }
+        for (const [dir, m] of this.unacked)
+          for (const [s, ids] of m) for (const id of ids) addTo(batch, dir, s, id);
+        this.unacked.clear();
+        for (const [dir, m] of batch) {
+          const cursor = cursors.get(dir) ?? (await readCursor(dir));
+          for (const [s, ids] of m) {
+            const set = cursor.get(s) ?? new Set<string>();
+            for (const id of ids) set.add(id);
+            cursor.set(s, set);
+          }
+          await writeCursor(dir, cursor);
+        }
+      }
+      this.stats.exportedRequests += requests;
+      this.stats.exportedPoints += points;
+      return { ok: true, requests, points, pending };
+    } catch (e) {
+      const error = (e as Error).message ?? String(e);
+      this.stats.lastError = error;
+      this.logger.warn('OpenTelemetry export pass failed', { error });
+      return { ok: false, requests: 0, points: 0, pending, error };
+    }
+  }
+
+  /** Collects what was recorded and sends it; the error text, or null when the collector took it. */
+  private async send(): Promise<string | null> {
+    const { resourceMetrics, errors } = await this.reader.collect();
+    if (errors.length) this.logger.warn('OpenTelemetry collection errors', { errors: errors.map(String) });
+    if (resourceMetrics.scopeMetrics.every((s) => s.metrics.length === 0)) return null;
+    return new Promise<string | null>((resolve) => {
+      this.exporter.export(resourceMetrics as ResourceMetrics, (r) => {
+        resolve(
+          r.code === ExportResultCode.SUCCESS
+            ? null
+            : (r.error?.message ?? 'the collector refused the export'),
+        );
+      });
+    });
+  }
+
+  private async load(dir: string, s: SessionSummary): Promise<SessionState | null> {
+    const file = path.join(dir, s.file);
+    const kind = path.basename(file).startsWith('message-history-') ? 'history' : 'log';
+    const r = await readSessionFile(
+      { sessionId: s.sessionId, path: file, kind },
+      { layout: layoutOf(dir), logger: this.logger, ...(this.price ? { price: this.price } : {}) },
+    );
+    return r.ok ? r.loaded.state : null;
+  }
+}
+
+function addTo(m: Map<string, Map<string, Set<string>>>, dir: string, session: string, id: string): void {
+  let d = m.get(dir);
+  if (!d) {
+    d = new Map();
+    m.set(dir, d);
+  }
+  let s = d.get(session);
+  if (!s) {
+    s = new Set();
+    d.set(session, s);
+  }
+  s.add(id);
+}
+
+function toExported(
+  sessionId: string,
+  workspace: string,
+  r: SessionState['requests'] extends Map<string, infer R> ? R : never,
+): ExportedRequest {
+  return {
+    sessionId,
+    workspace,
+    provider: r.provider,
+    model: r.model,
+    status: r.status === 'streaming' ? 'interrupted' : r.status,
+    startedAt: r.startedAt,
+    endedAt: r.endedAt ?? null,
+    usage: r.usage!,
+    costPico: r.costPico,
+  };
+}
+
+/** The OTLP/HTTP exporter of the configured protocol (the SDK's own, protobuf or JSON). */
+export async function otlpExporter(config: TelemetryConfig): Promise<PushMetricExporter> {
+  const options = {
+    url: config.metricsUrl,
+    headers: config.headers,
+    timeoutMillis: config.timeoutMs,
+  };
+  if (config.protocol === 'http/json') {
+    const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
+    return new OTLPMetricExporter(options);
+  }
+  const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-proto');
+  return new OTLPMetricExporter(options);
+}
+
+/**
+ * Starts the export for the editor: a pass every `intervalMs` over `sources()` (the workspace's
+ * storage folder). Returns the exporter (`stats`, `exportOnce`, `shutdown` to dispose).
+ */
+export async function startTelemetry(
+  config: TelemetryConfig,
+  sources: () => readonly StorageSource[],
+  opts: { logger?: Logger; price?: PriceFn; intervalMs?: number } = {},
+): Promise<LedgerExporter> {
+  const exporter = new LedgerExporter(config, await otlpExporter(config), sources, opts);
+  exporter.start(opts.intervalMs ?? 60_000);
+  return exporter;
+}

@@ -1,5 +1,6 @@
 // Bundles the extension host, the CLI and the webviews with esbuild.
 // `node scripts/build.mjs` builds once; `--watch` rebuilds on change; `--production` minifies.
+import { copyFileSync, mkdirSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -42,6 +43,12 @@ const targets = [
     minify: true,
   },
 ];
+
+// The webviews' icon font, next to the bundles: `vsce package --no-dependencies` ships no
+// node_modules, whatever .vscodeignore lets through.
+mkdirSync('dist/codicons', { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf'])
+  copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/codicons/${f}`);
 
 if (watch) {
   for (const t of targets) (await esbuild.context(t)).watch();

@@ -43,10 +43,7 @@ export class PanelViewProvider implements vscode.WebviewViewProvider, vscode.Dis
     const root = this.context.extensionUri;
     view.webview.options = {
       enableScripts: true,
-      localResourceRoots: [
-        vscode.Uri.joinPath(root, 'dist'),
-        vscode.Uri.joinPath(root, 'node_modules', '@vscode/codicons', 'dist'),
-      ],
+      localResourceRoots: [vscode.Uri.joinPath(root, 'dist')],
     };
     view.webview.html = webviewHtml(view.webview, root, this.kind, `Tally ${this.kind}`);
     this.disposables.push(

@@ -28,25 +28,8 @@ export interface CollectedSpending {
 
 /** Appends the report rows of one session summary (live or a tombstone) to `out`. */
 export function rowsOfSummary(s: SessionSummary, workspace: string, out: ReportRow[] = []): ReportRow[] {
-  const deleted = s.deletedAt !== null;
-  forEachSpendRow(s.spend, (r) => {
-    out.push({
-      start: r.start,
-      provider: r.provider,
-      model: r.model,
-      turns: r.turns,
-      requests: r.requests,
-      pricedRequests: r.pricedRequests,
-      unknownCostRequests: r.unknownCostRequests,
-      unknownCostTokens: r.unknownCostTokens,
-      usage: r.usage,
-      costPico: r.costPico,
-      sessionId: s.sessionId,
-      sessionTitle: s.title,
-      workspace,
-      deleted,
-    });
-  });
+  const extra = { sessionId: s.sessionId, sessionTitle: s.title, workspace, deleted: s.deletedAt !== null };
+  forEachSpendRow(s.spend, extra, (r) => out.push(r));
   return out;
 }
 

@@ -69,7 +69,6 @@ export class SpendingOptionError extends Error {
 }
 
 const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 
 /** The machine's time zone. */
 export function machineTimeZone(): string {
@@ -83,7 +82,8 @@ export function machineTimeZone(): string {
 export class ZoneCalendar {
   readonly timeZone: string;
   private readonly fmt: Intl.DateTimeFormat;
-  private readonly hourOffsets = new Map<number, number | null>();
+  /** Per UTC day: its offset, or where inside it the offset changes (found to the millisecond). */
+  private readonly dayOffsets = new Map<number, { before: number; after: number; at: number }>();
   private readonly dayKeys = new Map<number, string>();
 
   constructor(tz?: string | null) {
@@ -115,17 +115,35 @@ export class ZoneCalendar {
     return local - Math.floor(ms / 1000) * 1000;
   }
 
-  /** `ms` as local wall-clock time, expressed as if it were UTC. */
+  /**
+   * `ms` as local wall-clock time, expressed as if it were UTC. The offset is read from Intl at
+   * both ends of the instant's UTC day; where they differ (a transition that day), the change is
+   * found by bisection to the millisecond, once per day. Offsets change at most a few times a
+   * year, never twice in a day.
+   */
   localMs(ms: number): number {
-    const hour = Math.floor(ms / HOUR_MS);
-    let off = this.hourOffsets.get(hour);
-    if (off === undefined) {
-      const a = this.offsetAt(hour * HOUR_MS);
-      const b = this.offsetAt(hour * HOUR_MS + HOUR_MS - 1);
-      off = a === b ? a : null; // the offset changes inside this hour: ask per instant
-      this.hourOffsets.set(hour, off);
+    const day = Math.floor(ms / DAY_MS);
+    let d = this.dayOffsets.get(day);
+    if (!d) {
+      const lo0 = day * DAY_MS;
+      const hi0 = lo0 + DAY_MS - 1;
+      const before = this.offsetAt(lo0);
+      const after = this.offsetAt(hi0);
+      let at = hi0 + 1;
+      if (before !== after) {
+        let lo = lo0;
+        let hi = hi0; // offsetAt(lo) = before, offsetAt(hi) = after
+        while (hi - lo > 1) {
+          const mid = Math.floor((lo + hi) / 2);
+          if (this.offsetAt(mid) === before) lo = mid;
+          else hi = mid;
+        }
+        at = hi;
+      }
+      d = { before, after, at };
+      this.dayOffsets.set(day, d);
     }
-    return ms + (off ?? this.offsetAt(ms));
+    return ms + (ms < d.at ? d.before : d.after);
   }
 
   /** The local day number (days since 1970-01-01, local) of instant `ms`. */

@@ -142,11 +142,18 @@ function scanSpend(e: EncodedSpend, visit: (f: number[], start: number) => void)
   }
 }
 
-/** Decodes the index's spending rows, calling `make` with each (one pass, no intermediate array). */
-export function forEachSpendRow(e: EncodedSpend, make: (r: SpendRow) => void): void {
+/**
+ * Decodes the index's spending rows into objects of the caller's shape in one pass: `extra`'s
+ * fields are copied into each row (the session it belongs to), so no intermediate row is made.
+ */
+export function forEachSpendRow<X extends object>(
+  e: EncodedSpend,
+  extra: X,
+  push: (r: SpendRow & X) => void,
+): void {
   scanSpend(e, (f, start) => {
     const key = e.keys[f[1]!]!;
-    make({
+    push({
       start,
       provider: key[0],
       model: key[1],
@@ -169,6 +176,7 @@ export function forEachSpendRow(e: EncodedSpend, make: (r: SpendRow) => void): v
         source: SOURCES[f[16]!]!,
       },
       costPico: f[17] === 0 ? BigInt(f[18]!) : BigInt(f[17]!) * BigInt(TWO32) + BigInt(f[18]!),
+      ...extra,
     });
   });
 }
@@ -176,7 +184,7 @@ export function forEachSpendRow(e: EncodedSpend, make: (r: SpendRow) => void): v
 /** Decodes the index's spending rows. */
 export function decodeSpend(e: EncodedSpend): SpendRow[] {
   const out: SpendRow[] = [];
-  forEachSpendRow(e, (r) => out.push(r));
+  forEachSpendRow(e, {}, (r) => out.push(r));
   return out;
 }
 
@@ -184,7 +192,7 @@ export function decodeSpend(e: EncodedSpend): SpendRow[] {
 function validSpend(v: unknown): v is EncodedSpend {
   if (typeof v !== 'object' || v === null) return false;
   const { keys, rows } = v as { keys?: unknown; rows?: unknown };
-  if (!Array.isArray(keys) || typeof rows !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(rows)) return false;
+  if (!Array.isArray(keys) || typeof rows !== 'string') return false;
   for (const k of keys) {
     if (!Array.isArray(k) || k.length !== 2 || typeof k[0] !== 'string' || typeof k[1] !== 'string')
       return false;

@@ -4,7 +4,7 @@
  * browser in its environment. Linux keeps a process's initial environment in /proc/<pid>/environ, so
  * what a run left behind can be found and ended even when a process escaped its group.
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 
 /** Environment variables that mark a process as started by this run. */
 export function markerEnv(tag: string): Record<string, string> {
@@ -105,19 +105,38 @@ export function reapOrphans(): MarkedProcess[] {
 }
 
 let handlersInstalled = false;
+const throwawayDirs = new Set<string>();
 
-/** On Ctrl-C, a kill or any exit, ends every process this run started. */
+/** Removes `dir` if the run ends (Ctrl-C, a kill, an exit) before `forgetOnExit(dir)`. */
+export function removeOnExit(dir: string): void {
+  throwawayDirs.add(dir);
+}
+
+/** Undoes `removeOnExit(dir)`, once its owner has removed it (or wants it kept). */
+export function forgetOnExit(dir: string): void {
+  throwawayDirs.delete(dir);
+}
+
+function cleanUp(): MarkedProcess[] {
+  const killed = killMarked();
+  if (!process.env.TALLY_E2E_KEEP)
+    for (const dir of throwawayDirs) rmSync(dir, { recursive: true, force: true });
+  throwawayDirs.clear();
+  return killed;
+}
+
+/** On Ctrl-C, a kill or any exit, ends every process this run started and removes its throwaway folders. */
 export function installCleanupHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
-  process.on('exit', () => killMarked());
+  process.on('exit', () => cleanUp());
   for (const [signal, code] of [
     ['SIGINT', 130],
     ['SIGTERM', 143],
     ['SIGHUP', 129],
   ] as const) {
     process.on(signal, () => {
-      const killed = killMarked();
+      const killed = cleanUp();
       process.stderr.write(`\ne2e: ${signal}: ended ${killed.length} process(es) this run had started\n`);
       process.exit(code);
     });

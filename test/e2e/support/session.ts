@@ -10,7 +10,14 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { launchBrowser } from './browser';
 import { CodeServer, type CodeServerProfile, freePort, installExtension, makeProfile } from './codeServer';
 import { artifactsDir, assertPrerequisites, vsixPath } from './paths';
-import { endMarked, installCleanupHandlers, type MarkedProcess, markedProcesses } from './processes';
+import {
+  endMarked,
+  forgetOnExit,
+  installCleanupHandlers,
+  type MarkedProcess,
+  markedProcesses,
+  removeOnExit,
+} from './processes';
 import { Workbench } from './workbench';
 
 /** A user keybinding, as in keybindings.json. */
@@ -115,6 +122,7 @@ export class VsCodeSession {
     rmSync(artifacts, { recursive: true, force: true });
     mkdirSync(artifacts, { recursive: true });
     const root = mkdtempSync(join(tmpdir(), `tally-e2e-${slug(options.name).slice(0, 20)}-`));
+    removeOnExit(root);
     const profile = makeProfile(join(root, 'code-server'));
     const workspace = join(root, 'workspace');
     for (const [path, text] of Object.entries({
@@ -166,6 +174,7 @@ export class VsCodeSession {
       await browser?.close().catch(() => undefined);
       await server?.stop().catch(() => undefined);
       rmSync(root, { recursive: true, force: true });
+      forgetOnExit(root);
       throw err;
     }
   }
@@ -214,6 +223,7 @@ export class VsCodeSession {
     const mine = (p: MarkedProcess) => p.owner === process.pid && p.tag.startsWith(this.server.tag);
     forced.push(...(await endMarked(mine)));
     if (!process.env.TALLY_E2E_KEEP) rmSync(this.root, { recursive: true, force: true });
+    forgetOnExit(this.root);
     if (forced.length > 0) {
       const list = forced.map((p) => `  ${p.pid} [${p.tag}] ${p.command}`).join('\n');
       process.stderr.write(

@@ -9,18 +9,16 @@ import {
   BudgetConfigError,
   type BudgetLine,
   type Budgets,
-  budgetStatus,
   checkRequest,
   describeBudget,
   newWarnings,
   parseBudgets,
   warningKey,
 } from '../core/budget/budgets';
+import { BudgetSpend } from '../core/budget/spend';
 import type { SessionState } from '../core/ledger/ledger';
-import { spendRows } from '../core/ledger/spendRows';
 import type { Pricing } from '../core/pricing/pricing';
-import { collectSpending, workspaceOfStorage } from '../core/report/collect';
-import { type ReportRow, reportRowsOf } from '../core/report/spending';
+import { workspaceOfStorage } from '../core/report/collect';
 import { CliError, usageError } from './args';
 import { warn } from './output';
 import { storageSources } from './sources';
@@ -78,77 +76,42 @@ export async function budgetsFrom(values: BudgetValues): Promise<Budgets | null>
   return any ? budgets : null;
 }
 
-/** The spending the budgets of one storage folder look at, beside a live session. */
-export class BudgetSpend {
-  private constructor(
-    private readonly storageDir: string,
-    private readonly workspace: string,
-    /** Rows of every other session: this workspace's, and all of them. */
-    private readonly otherWorkspace: ReportRow[],
-    private readonly otherAll: ReportRow[],
-  ) {}
+/** Reads what the budgets of a live session look at: every storage found, this one included. */
+export async function readBudgetSpend(
+  storageDir: string,
+  sessionId: string,
+  pricing: Pricing,
+): Promise<BudgetSpend> {
+  const workspace = await workspaceOfStorage(storageDir);
+  const sources = await storageSources({});
+  if (!sources.some((s) => s.dir === storageDir)) sources.push({ dir: storageDir, workspace });
+  return BudgetSpend.read(sources, { workspace, sessionId }, { price: pricing.price });
+}
 
-  /** Reads every known storage folder (this one included) once, leaving out the live session. */
-  static async read(storageDir: string, sessionId: string, pricing: Pricing): Promise<BudgetSpend> {
-    const workspace = await workspaceOfStorage(storageDir);
-    const sources = await storageSources({});
-    if (!sources.some((s) => s.dir === storageDir)) sources.push({ dir: storageDir, workspace });
-    const { rows } = await collectSpending(sources, { price: pricing.price });
-    const otherAll: ReportRow[] = [];
-    const otherWorkspace: ReportRow[] = [];
-    for (const r of rows) {
-      const here = r.workspace === workspace;
-      if (here && r.sessionId === sessionId && !r.deleted) continue;
-      otherAll.push(r);
-      if (here) otherWorkspace.push(r);
-    }
-    return new BudgetSpend(storageDir, workspace, otherWorkspace, otherAll);
-  }
-
-  /** The budgets' state with the live session's current numbers. */
-  status(budgets: Budgets, state: SessionState, tz: string | null): BudgetLine[] {
-    const live = reportRowsOf(
-      spendRows(state),
-      { sessionId: state.sessionId, title: state.title, deleted: false },
-      this.workspace,
-    );
-    return budgetStatus(
-      budgets,
-      {
-        session: { sessionId: state.sessionId, rows: live },
-        workspace: [...this.otherWorkspace, ...live],
-        overall: [...this.otherAll, ...live],
-      },
-      { tz },
-    );
-  }
-
-  /** Prints each budget that crossed its warning threshold, once per period. */
-  async warnOnce(status: readonly BudgetLine[]): Promise<void> {
-    const file = path.join(this.storageDir, 'budget-warnings.json');
-    const warned = new Set<string>(
-      await fs
-        .readFile(file, 'utf8')
-        .then((t) => (JSON.parse(t) as { warned?: unknown }).warned)
-        .then((w) => (Array.isArray(w) ? w.filter((x): x is string => typeof x === 'string') : []))
-        .catch(() => []),
-    );
-    const fresh = newWarnings(status, warned);
-    if (fresh.length === 0) return;
-    for (const l of fresh) {
-      warn(`warning: ${describeBudget(l)}`);
-      warned.add(warningKey(l));
-    }
+/** Prints each budget that crossed its warning threshold, once per period (remembered in the storage folder). */
+export async function warnOnce(storageDir: string, status: readonly BudgetLine[]): Promise<void> {
+  const file = path.join(storageDir, 'budget-warnings.json');
+  const warned = new Set<string>(
     await fs
-      .writeFile(file, `${JSON.stringify({ warned: [...warned].slice(-500) })}\n`)
-      .catch(() => undefined);
+      .readFile(file, 'utf8')
+      .then((t) => (JSON.parse(t) as { warned?: unknown }).warned)
+      .then((w) => (Array.isArray(w) ? w.filter((x): x is string => typeof x === 'string') : []))
+      .catch(() => []),
+  );
+  const fresh = newWarnings(status, warned);
+  if (fresh.length === 0) return;
+  for (const l of fresh) {
+    warn(`warning: ${describeBudget(l)}`);
+    warned.add(warningKey(l));
   }
+  await fs.writeFile(file, `${JSON.stringify({ warned: [...warned].slice(-500) })}\n`).catch(() => undefined);
 }
 
 /** The `beforeRequest` hook of `tally run`, and whether it stopped the turn. */
 export function budgetGuard(o: {
   budgets: Budgets;
   spend: BudgetSpend;
+  storageDir: string;
   state: () => SessionState;
   tz: string | null;
   overBudget: boolean;
@@ -159,7 +122,7 @@ export function budgetGuard(o: {
     stopped: () => stopped,
     beforeRequest: async (p: { costPico: bigint | null }): Promise<boolean | string> => {
       const status = o.spend.status(o.budgets, o.state(), o.tz);
-      await o.spend.warnOnce(status);
+      await warnOnce(o.storageDir, status);
       const verdict = checkRequest(status, p.costPico);
       if (verdict.ok) {
         if (verdict.unpriced && !unpricedWarned) {

@@ -20,14 +20,16 @@ Usage:
             [--budget-file FILE] [--tz ZONE] [--over-budget] "prompt"
   tally report [--by day|week|month|model|provider|workspace|session] [--since YYYY-MM-DD]
                [--until YYYY-MM-DD] [--tz ZONE] [--json|--csv] [--storage DIR]... [--storage-root DIR]...
+  tally budget [--storage DIR] [--session ID] [--daily-budget USD] [--monthly-budget USD] [--session-budget USD]
+               [--workspace-daily-budget USD] [--workspace-monthly-budget USD] [--budget-file FILE] [--tz ZONE] [--json]
   tally export-otel [--storage DIR]... [--storage-root DIR]... [--watch SECONDS] [--json]
                (off unless TALLY_OTEL=1; configured by OTEL_EXPORTER_OTLP_ENDPOINT, _HEADERS, _PROTOCOL,
                OTEL_RESOURCE_ATTRIBUTES, OTEL_SEMCONV_STABILITY_OPT_IN; TALLY_OTEL_WORKSPACE_NAME=1 sends names)
 
 Providers: openai (Responses), openai-chat, anthropic, google, openai-compatible.
 Keys: OPENAI_API_KEY, ANTHROPIC_API_KEY, GOOGLE_GENERATIVE_AI_API_KEY, TALLY_API_KEY (compatible servers).
-Exit codes: 0 ok, 1 error, 2 usage error, 3 stopped before a request that could cross a budget
-(run; --over-budget sends it anyway), 130 interrupted.
+Exit codes: 0 ok, 1 error, 2 usage error, 3 over budget (run: stopped before a request that could
+cross one, --over-budget sends it anyway; budget: one is exceeded), 130 interrupted.
 --storage defaults to $TALLY_STORAGE. report reads every editor's Tally storage found on this machine
 unless --storage / --storage-root (each repeatable) choose folders; so does export-otel. Set TALLY_LOG=debug for the debug log on stderr.`;
 
@@ -40,6 +42,7 @@ const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>
   run: async () => (await import('./commands/run')).runCommand,
   report: async () => (await import('./commands/report')).reportCommand,
   'export-otel': async () => (await import('./commands/exportOtel')).exportOtelCommand,
+  budget: async () => (await import('./commands/budget')).budgetCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

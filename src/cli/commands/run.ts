@@ -6,7 +6,7 @@ import { titleFromPrompt } from '../../core/chat/title';
 import { sessionStats } from '../../core/report/stats';
 import { isProviderKind, PROVIDER_KINDS } from '../../core/usage/providers';
 import { CliError, parse, usageError } from '../args';
-import { BUDGET_FLAGS, BudgetSpend, budgetGuard, budgetsFrom } from '../budget';
+import { BUDGET_FLAGS, budgetGuard, budgetsFrom, readBudgetSpend, warnOnce } from '../budget';
 import { openStoreForWriting, pricingFrom } from '../context';
 import { stderrLogger } from '../output';
 
@@ -71,12 +71,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.stderr.write(`session ${sessionId}\n`);
   // Budgets: every request is checked before it goes out (exit 3 when one would cross a limit).
   const tz = values.tz ?? null;
-  const spend = budgets ? await BudgetSpend.read(store.dir, sessionId, pricing) : null;
+  const spend = budgets ? await readBudgetSpend(store.dir, sessionId, pricing) : null;
   const guard =
     budgets && spend
       ? budgetGuard({
           budgets,
           spend,
+          storageDir: store.dir,
           state: () => writer.state,
           tz,
           overBudget: values['over-budget'] ?? false,
@@ -171,7 +172,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       process.stderr.write(`tally: ${result.error}\n`);
     }
   }
-  if (budgets && spend) await spend.warnOnce(spend.status(budgets, writer.state, tz));
+  if (budgets && spend) await warnOnce(store.dir, spend.status(budgets, writer.state, tz));
   const budgetStop = guard?.stopped();
   if (budgetStop) {
     process.stderr.write(`tally: ${budgetStop}. Pass --over-budget to send it anyway.\n`);

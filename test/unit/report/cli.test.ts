@@ -187,5 +187,19 @@ describe('tally report and budgets (CLI)', function () {
 
     const bad = await run('h1', 'x', ['--daily-budget', 'lots']);
     assert.equal(bad.code, 2);
+
+    // tally budget: where each budget stands, from the same derivation as tally report.
+    const today = JSON.parse(
+      (await tally(['report', '--by', 'day', '--json', '--storage-root', root])).stdout,
+    ).total;
+    const status = await tally(['budget', '--storage', storage('h1'), '--daily-budget', '1000', '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    const [line] = JSON.parse(status.stdout);
+    assert.equal(line.kind, 'daily');
+    assert.equal(line.spent, today.cost);
+    assert.equal(line.level, 'ok');
+    const over = await tally(['budget', '--storage', storage('h1'), '--daily-budget', '0.000001']);
+    assert.equal(over.code, 3);
+    assert.match(over.stdout, /^EXCEEDED {2}daily budget: /);
   });
 });

@@ -34,6 +34,18 @@ export function rowsOfSummary(s: SessionSummary, workspace: string, out: ReportR
 }
 
 /**
+ * The report rows of an open store (the editor's workspace): its sessions and its deleted
+ * sessions' tombstones, from the index. Pass them to `spendingReport` for the Spending view.
+ */
+export async function storeRows(store: SessionStore, workspace: string): Promise<ReportRow[]> {
+  const list = await store.list();
+  const out: ReportRow[] = [];
+  for (const s of list.sessions) rowsOfSummary(s, workspace, out);
+  for (const s of list.deleted) rowsOfSummary(s, workspace, out);
+  return out;
+}
+
+/**
  * The workspace of a storage folder: `<hash>/workspace.json` beside it when it is an editor's
  * `<hash>/tally.tally`, else the folder itself.
  */

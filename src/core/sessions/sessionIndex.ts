@@ -62,20 +62,36 @@ export interface EncodedSpend {
 const ROW_FIELDS = 19;
 const SOURCES = ['provider', 'legacy', 'estimated'] as const;
 const TWO32 = 4_294_967_296;
+const TWO32N = 4_294_967_296n;
 
-function pushVarint(out: number[], n: number): void {
-  while (n >= 128) {
-    out.push((n % 128) + 128);
-    n = Math.floor(n / 128);
+/** A growing byte buffer of unsigned LEB128 varints. */
+class VarintWriter {
+  private buf = new Uint8Array(1024);
+  private len = 0;
+
+  push(n: number): void {
+    if (this.len + 10 > this.buf.length) {
+      const bigger = new Uint8Array(this.buf.length * 2);
+      bigger.set(this.buf.subarray(0, this.len));
+      this.buf = bigger;
+    }
+    while (n >= 128) {
+      this.buf[this.len++] = (n % 128) + 128;
+      n = Math.floor(n / 128);
+    }
+    this.buf[this.len++] = n;
   }
-  out.push(n);
+
+  base64(): string {
+    return Buffer.from(this.buf.buffer, 0, this.len).toString('base64');
+  }
 }
 
 /** Encodes spending rows for the index. */
 export function encodeSpend(rows: readonly SpendRow[]): EncodedSpend {
   const keys: [string, string][] = [];
   const keyIndex = new Map<string, number>();
-  const bytes: number[] = [];
+  const w = new VarintWriter();
   let prevStart = 0;
   for (const r of rows) {
     const k = `${r.provider}\u0000${r.model}`;
@@ -89,31 +105,29 @@ export function encodeSpend(rows: readonly SpendRow[]): EncodedSpend {
     // Starts are zigzag-encoded deltas (rows are in session order, nearly always ascending).
     const delta = r.start - prevStart;
     prevStart = r.start;
+    w.push(delta >= 0 ? delta * 2 : -delta * 2 - 1);
+    w.push(ki);
+    w.push(r.turns);
+    w.push(r.requests);
+    w.push(r.pricedRequests);
+    w.push(r.unknownCostRequests);
+    w.push(r.unknownCostTokens);
+    w.push(u.inputTokens);
+    w.push(u.inputTokenDetails.noCacheTokens);
+    w.push(u.inputTokenDetails.cacheReadTokens);
+    w.push(u.inputTokenDetails.cacheWriteTokens);
+    w.push(u.inputTokenDetails.cacheWrite1hTokens ?? 0);
+    w.push(u.outputTokens);
+    w.push(u.outputTokenDetails.textTokens);
+    w.push(u.outputTokenDetails.reasoningTokens);
+    w.push(u.totalTokens);
+    w.push(SOURCES.indexOf(u.source));
+    // The cost as two 32-bit halves: exact for any amount below 2^64 pico-dollars ($18 million).
     const cost = r.costPico;
-    for (const n of [
-      delta >= 0 ? delta * 2 : -delta * 2 - 1,
-      ki,
-      r.turns,
-      r.requests,
-      r.pricedRequests,
-      r.unknownCostRequests,
-      r.unknownCostTokens,
-      u.inputTokens,
-      u.inputTokenDetails.noCacheTokens,
-      u.inputTokenDetails.cacheReadTokens,
-      u.inputTokenDetails.cacheWriteTokens,
-      u.inputTokenDetails.cacheWrite1hTokens ?? 0,
-      u.outputTokens,
-      u.outputTokenDetails.textTokens,
-      u.outputTokenDetails.reasoningTokens,
-      u.totalTokens,
-      SOURCES.indexOf(u.source),
-      Number(cost / BigInt(TWO32)),
-      Number(cost % BigInt(TWO32)),
-    ])
-      pushVarint(bytes, n);
+    w.push(cost < TWO32N ? 0 : Number(cost / TWO32N));
+    w.push(cost < TWO32N ? Number(cost) : Number(cost % TWO32N));
   }
-  return { keys, rows: Buffer.from(bytes).toString('base64') };
+  return { keys, rows: w.base64() };
 }
 
 /** Walks the varints of encoded rows: `visit` gets each row's fields (reused array) and its start. */
@@ -175,7 +189,7 @@ export function forEachSpendRow<X extends object>(
         totalTokens: f[15]!,
         source: SOURCES[f[16]!]!,
       },
-      costPico: f[17] === 0 ? BigInt(f[18]!) : BigInt(f[17]!) * BigInt(TWO32) + BigInt(f[18]!),
+      costPico: f[17] === 0 ? BigInt(f[18]!) : BigInt(f[17]!) * TWO32N + BigInt(f[18]!),
       ...extra,
     });
   });

@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { sessionTotals } from '../../../src/core/ledger/derive';
+import { emptyTotals, sessionTotals } from '../../../src/core/ledger/derive';
 import { spendRows } from '../../../src/core/ledger/spendRows';
 import { collectSpending } from '../../../src/core/report/collect';
 import { spendingReport } from '../../../src/core/report/spending';
 import { sessionStats } from '../../../src/core/report/stats';
-import { decodeSpend } from '../../../src/core/sessions/sessionIndex';
+import { decodeSpend, encodeSpend } from '../../../src/core/sessions/sessionIndex';
 import { SessionStore } from '../../../src/core/sessions/store';
 import { cost, recordTurn, tempStorage, usage } from '../sessions/helpers';
 
@@ -141,6 +141,26 @@ describe('spending from storage folders', () => {
       tz: 'UTC',
     });
     assert.deepEqual(r.total, totals);
+  });
+
+  it('the index encoding keeps costs above 2^53 pico-dollars and starts that go back in time exactly', () => {
+    const rows = [0n, 1n, 4_294_967_295n, 4_294_967_296n, 123_456_789_012_345_678n].map((c, i) => {
+      const usage = emptyTotals();
+      usage.inputTokens = 2 ** 40 + i;
+      return {
+        start: Date.parse('2026-01-01T00:00:00Z') - i * 86_400_123,
+        provider: 'openai',
+        model: i % 2 ? 'a' : 'b',
+        turns: 1,
+        requests: 3,
+        pricedRequests: 2,
+        unknownCostRequests: 1,
+        unknownCostTokens: 7,
+        usage,
+        costPico: c,
+      };
+    });
+    assert.deepEqual(decodeSpend(encodeSpend(rows)), rows);
   });
 
   it('an index written before spending rows existed is rebuilt from the logs', async () => {

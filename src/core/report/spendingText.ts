@@ -38,7 +38,7 @@ export function renderSpendingText(r: SpendingReportJson): string {
   out.push(`Spending by ${r.by}${range} · time zone ${r.timeZone} · ${r.total.sessions} sessions`);
   out.push('');
   rows.forEach((row, i) => {
-    if (i === totalAt) out.push(rule);
+    if (i === totalAt && totalAt > 1) out.push(rule);
     out.push(line(row));
     if (i === 0) out.push(rule);
   });

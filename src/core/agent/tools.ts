@@ -92,9 +92,11 @@ export async function runTool(
     commandTimeoutMs?: number;
   },
 ): Promise<ToolOutcome> {
+  // Own keys only: a model naming "constructor" or "__proto__" must not reach Object's members.
+  if (typeof call.toolName !== 'string' || !Object.hasOwn(inputs, call.toolName))
+    return { output: `Unknown tool "${String(call.toolName).slice(0, 100)}".`, isError: true };
   const name = call.toolName as ToolName;
   const schema = inputs[name];
-  if (!schema) return { output: `Unknown tool "${call.toolName}".`, isError: true };
   const parsed = schema.safeParse(call.input);
   if (!parsed.success) return { output: `Bad arguments for ${name}: ${parsed.error.message}`, isError: true };
   const ws = ctx.workspace;

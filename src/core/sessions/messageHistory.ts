@@ -33,8 +33,8 @@ const fileSchema = z.object({
   sessionId: z.string().optional().catch(undefined),
   modelId: z.string().optional().catch(undefined),
   title: z.string().optional().catch(undefined),
-  createdAt: z.unknown(),
-  updatedAt: z.unknown(),
+  createdAt: z.unknown().optional(),
+  updatedAt: z.unknown().optional(),
   messages: z.array(z.unknown()).optional().catch(undefined),
   tokenUsage: z.array(z.unknown()).optional().catch(undefined),
 });

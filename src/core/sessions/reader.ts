@@ -67,6 +67,20 @@ export type ReadResult =
 
 /** Reads a session file; see the module comment for what happens to bad data. */
 export async function readSessionFile(f: SessionFile, ctx: ReadContext): Promise<ReadResult> {
+  try {
+    return await readSessionFileOrThrow(f, ctx);
+  } catch (e) {
+    // A case this reader does not know yet must not take the list down with it: the file is
+    // reported and left as it is (never moved, never written), and everything else loads.
+    const problems = new ProblemList(f.path);
+    const message = `${basename(f.path)} could not be loaded (${String((e as Error)?.message ?? e).split('\n')[0]}): left in place`;
+    problems.add('unreadable', message);
+    (ctx.logger ?? noopLogger).error(message, { file: f.path });
+    return { ok: false, problems: problems.done(), skipped: false };
+  }
+}
+
+async function readSessionFileOrThrow(f: SessionFile, ctx: ReadContext): Promise<ReadResult> {
   const logger = ctx.logger ?? noopLogger;
   const problems = new ProblemList(f.path);
   let buf: Buffer;

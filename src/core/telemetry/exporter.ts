@@ -36,6 +36,27 @@ import { type ExportedRequest, TallyInstruments } from './instruments';
 
 /** The export position file, beside the session index. */
 export const CURSOR_FILE = 'otel-export.json';
+/** Held while a pass exports a storage folder, so two exporters (an editor, a CLI) never send the same request. */
+export const LOCK_FILE = 'otel-export.lock';
+/** A lock older than this was left by a process that died: it is taken over. */
+const STALE_LOCK_MS = 5 * 60_000;
+
+/** Takes a storage folder's export lock; false when another live exporter holds it. */
+async function takeLock(dir: string): Promise<boolean> {
+  const file = path.join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await fs.writeFile(file, `${process.pid} ${new Date().toISOString()}\n`, { flag: 'wx' });
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+      const st = await fs.stat(file).catch(() => null);
+      if (st && Date.now() - st.mtimeMs < STALE_LOCK_MS) return false;
+      await fs.rm(file, { force: true });
+    }
+  }
+  return false;
+}
 
 export interface ExportResult {
   ok: boolean;
@@ -178,8 +199,16 @@ export class LedgerExporter {
     let requests = 0;
     let points = 0;
     let pending = 0;
+    const locked: string[] = [];
     try {
       for (const src of this.sources()) {
+        if (!(await takeLock(src.dir))) {
+          this.logger.info('another exporter is exporting this storage folder; skipped this time', {
+            dir: src.dir,
+          });
+          continue;
+        }
+        locked.push(src.dir);
         const cursor = await readCursor(src.dir);
         cursors.set(src.dir, cursor);
         const unacked = this.unacked.get(src.dir);
@@ -251,6 +280,8 @@ export class LedgerExporter {
       this.stats.lastError = error;
       this.logger.warn('OpenTelemetry export pass failed', { error });
       return { ok: false, requests: 0, points: 0, pending, error };
+    } finally {
+      for (const dir of locked) await fs.rm(path.join(dir, LOCK_FILE), { force: true });
     }
   }
 

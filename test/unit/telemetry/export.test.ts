@@ -14,6 +14,7 @@ import { type TelemetryConfig, telemetryConfig } from '../../../src/core/telemet
 import {
   CURSOR_FILE,
   LedgerExporter,
+  LOCK_FILE,
   otlpExporter,
   workspaceAttribute,
 } from '../../../src/core/telemetry/exporter';
@@ -280,6 +281,24 @@ describe('OpenTelemetry export', function () {
     assert.equal(ok.requests, 4);
     assertSumsEqual(receiver.totals(), await ledger(dir), (r) => r.requestId !== 'b2');
     await exporter.shutdown();
+  });
+
+  it('two exporters on one storage folder: the second waits for the first, nothing is sent twice', async () => {
+    await fixture(dir);
+    const config = telemetryConfig({ endpoint: receiver.url, protocol: 'http/json' });
+    const [a, b] = [await exporterFor(config), await exporterFor(config)];
+    const [ra, rb] = await Promise.all([a.exportOnce(), b.exportOnce()]);
+    assert.equal(ra.requests + rb.requests, 4);
+    assert.equal((await a.exportOnce()).requests + (await b.exportOnce()).requests, 0);
+    assertSumsEqual(receiver.totals(), await ledger(dir), (r) => r.requestId !== 'b2');
+    // A lock left by a process that died long ago is taken over.
+    await fs.writeFile(join(dir, LOCK_FILE), '999999\n');
+    const old = new Date(Date.now() - 10 * 60_000);
+    await fs.utimes(join(dir, LOCK_FILE), old, old);
+    assert.equal((await a.exportOnce()).ok, true);
+    await assert.rejects(fs.stat(join(dir, LOCK_FILE)));
+    await a.shutdown();
+    await b.shutdown();
   });
 
   it('the queue is bounded: a pass takes at most N requests, the rest wait in the ledger', async () => {

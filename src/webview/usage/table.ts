@@ -29,11 +29,21 @@ const COLUMNS = [
   { key: 'req', title: 'Req', num: true, long: 'Requests' },
   { key: 'in', title: 'Input', num: true },
   { key: 'cached', title: 'Cached', num: true, long: 'Cache read (of input)' },
-  { key: 'out', title: 'Output', num: true },
+  { key: 'out', title: 'Output', num: true, short: 'Out' },
   { key: 'reason', title: 'Reason', num: true, long: 'Reasoning (of output)' },
   { key: 'cost', title: 'Cost', num: true },
-  { key: 'status', title: 'Status', num: false },
+  // The narrowest table has no room for the word: the badge legend above it names the icons.
+  { key: 'status', title: 'Status', num: false, short: '' },
 ] as const;
+
+/** A header's text: where the table is narrow (styles.css), the short label shows instead. */
+function headerLabel(c: (typeof COLUMNS)[number]): (Node | string)[] {
+  if (!('short' in c)) return [c.title];
+  return [
+    h('span', { class: 'col-long' }, c.title),
+    h('span', { class: 'col-short', attrs: { 'aria-hidden': 'true' } }, c.short),
+  ];
+}
 
 function cell(key: string, content: (Node | string)[], num = false, title?: string): HTMLElement {
   return h(
@@ -73,9 +83,9 @@ export class TurnTable {
           'div',
           {
             class: `tt-cell c-${c.key}${c.num ? ' num' : ''}`,
-            attrs: { role: 'columnheader', title: 'long' in c ? c.long : undefined },
+            attrs: { role: 'columnheader', title: 'long' in c ? c.long : 'short' in c ? c.title : undefined },
           },
-          c.title,
+          ...headerLabel(c),
         ),
       ),
     );

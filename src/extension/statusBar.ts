@@ -36,6 +36,7 @@ export class UsageStatusBar implements vscode.Disposable {
     if (!snap) {
       this.item.text = '$(pulse) Tally';
       this.item.tooltip = 'Tally: no session yet. Click to open the usage panel.';
+      this.item.accessibilityInformation = { label: 'Tally: no session yet', role: 'button' };
       this.item.backgroundColor = undefined;
       this.item.show();
       return;
@@ -53,8 +54,13 @@ export class UsageStatusBar implements vscode.Disposable {
       `Output: ${formatTokens(stats.total.outputTokens)} (reasoning ${formatTokens(stats.total.outputTokenDetails.reasoningTokens)})  \n`,
     );
     md.appendMarkdown(`Context window: ${escapeMd(formatContextWindow(stats.contextWindow))}  \n`);
-    md.appendMarkdown(`${stats.total.turns} turns · ${stats.total.requests} requests`);
+    md.appendMarkdown(`${plural(stats.total.turns, 'turn')} · ${plural(stats.total.requests, 'request')}`);
     this.item.tooltip = md;
+    // Without it, screen readers hear the icon's name and the tooltip's Markdown source.
+    this.item.accessibilityInformation = {
+      label: `Tally: session cost ${cost}, context window ${formatContextWindow(stats.contextWindow)}`,
+      role: 'button',
+    };
     const warn = gauge.level === 'error' || this.budgetCrossed();
     this.item.backgroundColor = warn
       ? new vscode.ThemeColor('statusBarItem.errorBackground')
@@ -77,6 +83,10 @@ export function trimCost(decimal: string): string {
   if (n >= 0.01 || n === 0) return n.toFixed(2);
   // Two significant digits, never in exponent notation.
   return n.toFixed(Math.min(12, 1 - Math.floor(Math.log10(n))));
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function escapeMd(s: string): string {

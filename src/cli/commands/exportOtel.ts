@@ -3,7 +3,7 @@ import {
   telemetryConfigFromEnv,
   telemetryEnabledInEnv,
 } from '../../core/telemetry/config';
-import { LedgerExporter, otlpExporter } from '../../core/telemetry/exporter';
+import { type LedgerExporter, ledgerExporter } from '../../core/telemetry/exporter';
 import { CliError, parse, usageError } from '../args';
 import { pricingFrom } from '../context';
 import { printJson, stderrLogger, warn } from '../output';
@@ -39,7 +39,7 @@ export async function exportOtelCommand(argv: string[]): Promise<number> {
   }
   const pricing = await pricingFrom(values.prices);
   const sources = await storageSources(values);
-  const exporter = new LedgerExporter(config, await otlpExporter(config), () => sources, {
+  const exporter = await ledgerExporter(config, () => sources, {
     logger: stderrLogger(),
     price: pricing.price,
   });
@@ -47,7 +47,7 @@ export async function exportOtelCommand(argv: string[]): Promise<number> {
     if (values.json) printJson({ ...r, url: config.metricsUrl, droppedPoints: exporter.stats.droppedPoints });
     else if (r.ok)
       process.stderr.write(
-        `exported ${r.requests} requests (${r.points} points) to ${config.metricsUrl}` +
+        `exported ${r.requests} requests (${r.points} points${r.spans !== undefined ? `, ${r.spans} spans` : ''}) to ${config.metricsUrl}` +
           `${r.pending ? `; ${r.pending} wait for the next export` : ''}\n`,
       );
     else warn(`export to ${config.metricsUrl} failed: ${r.error}`);

@@ -11,6 +11,10 @@ export type OtlpProtocol = 'http/protobuf' | 'http/json';
 export interface TelemetryConfig {
   /** The OTLP/HTTP metrics URL (`…/v1/metrics`). */
   metricsUrl: string;
+  /** The OTLP/HTTP traces URL (`…/v1/traces`). */
+  tracesUrl: string;
+  /** Spans per turn and per request (default on; `OTEL_TRACES_EXPORTER=none` turns them off). */
+  spans: boolean;
   protocol: OtlpProtocol;
   headers: Record<string, string>;
   /** Resource attributes (`service.name` defaults to `tally`). */
@@ -54,6 +58,8 @@ const DEFAULT_ENDPOINT = 'http://localhost:4318';
 export function telemetryConfig(o: {
   endpoint?: string | undefined;
   metricsEndpoint?: string | undefined;
+  tracesEndpoint?: string | undefined;
+  spans?: boolean | undefined;
   protocol?: string | undefined;
   headers?: Record<string, string> | undefined;
   resource?: Record<string, string> | undefined;
@@ -70,17 +76,22 @@ export function telemetryConfig(o: {
     throw new TelemetryConfigError(`unknown OTLP protocol "${protocol}" (use http/protobuf or http/json)`);
   const base = (o.endpoint || DEFAULT_ENDPOINT).trim();
   const metricsUrl = o.metricsEndpoint?.trim() || `${base.replace(/\/+$/, '')}/v1/metrics`;
-  try {
-    const u = new URL(metricsUrl);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
-  } catch {
-    throw new TelemetryConfigError(`the OTLP endpoint "${metricsUrl}" is not an http(s) URL`);
+  const tracesUrl = o.tracesEndpoint?.trim() || `${base.replace(/\/+$/, '')}/v1/traces`;
+  for (const url of [metricsUrl, tracesUrl]) {
+    try {
+      const u = new URL(url);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
+    } catch {
+      throw new TelemetryConfigError(`the OTLP endpoint "${url}" is not an http(s) URL`);
+    }
   }
   const temporality = (o.temporality || 'delta').toLowerCase();
   if (temporality !== 'delta' && temporality !== 'cumulative')
     throw new TelemetryConfigError(`temporality must be delta or cumulative (got "${o.temporality}")`);
   return {
     metricsUrl,
+    tracesUrl,
+    spans: o.spans ?? true,
     protocol,
     headers: o.headers ?? {},
     resource: { 'service.name': 'tally', ...(o.resource ?? {}) },
@@ -104,6 +115,8 @@ export function telemetryConfigFromEnv(env: Record<string, string | undefined>):
   return telemetryConfig({
     endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
     metricsEndpoint: env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
+    tracesEndpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+    spans: !/^none$/i.test(env.OTEL_TRACES_EXPORTER ?? ''),
     protocol: env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL,
     headers: {
       ...parseKeyValues(env.OTEL_EXPORTER_OTLP_HEADERS, 'OTEL_EXPORTER_OTLP_HEADERS'),

@@ -23,6 +23,7 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { SessionState } from '../ledger/ledger';
 import { type Logger, noopLogger } from '../log';
 import type { StorageSource } from '../report/collect';
@@ -33,6 +34,7 @@ import type { SessionSummary } from '../sessions/sessionIndex';
 import { SessionStore } from '../sessions/store';
 import type { TelemetryConfig } from './config';
 import { type ExportedRequest, TallyInstruments } from './instruments';
+import { TurnSpans } from './spans';
 
 /** The export position file, beside the session index. */
 export const CURSOR_FILE = 'otel-export.json';
@@ -65,12 +67,15 @@ export interface ExportResult {
   points: number;
   /** Ended requests left for the next pass (the bound). */
   pending: number;
+  /** Spans sent (ended turns and their requests), when spans are on. */
+  spans?: number;
   error?: string;
 }
 
 export interface ExporterStats {
   exportedRequests: number;
   exportedPoints: number;
+  exportedSpans: number;
   pendingRequests: number;
   droppedPoints: number;
   failedExports: number;
@@ -89,33 +94,54 @@ class PassReader extends MetricReader {
   protected override async onShutdown(): Promise<void> {}
 }
 
-interface Cursor {
+interface CursorFile {
   version: 1;
+  /** Exported request ids (metrics), per session. */
   sessions: Record<string, string[]>;
+  /** Exported turn ids (spans), per session. */
+  turns?: Record<string, string[]>;
 }
 
-async function readCursor(dir: string): Promise<Map<string, Set<string>>> {
+/** Where the export stands in one storage folder. */
+interface Cursor {
+  requests: Map<string, Set<string>>;
+  turns: Map<string, Set<string>>;
+}
+
+function idSets(o: unknown): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
-  try {
-    const json = JSON.parse(await fs.readFile(path.join(dir, CURSOR_FILE), 'utf8')) as Partial<Cursor>;
-    if (json.version === 1 && json.sessions && typeof json.sessions === 'object') {
-      for (const [id, ids] of Object.entries(json.sessions)) {
-        if (Array.isArray(ids)) out.set(id, new Set(ids.filter((x): x is string => typeof x === 'string')));
-      }
-    }
-  } catch {
-    // No position yet (or an unreadable one): everything ended is exported once.
+  if (!o || typeof o !== 'object') return out;
+  for (const [id, ids] of Object.entries(o)) {
+    if (Array.isArray(ids)) out.set(id, new Set(ids.filter((x): x is string => typeof x === 'string')));
   }
   return out;
 }
 
-async function writeCursor(dir: string, cursor: Map<string, Set<string>>): Promise<void> {
+async function readCursor(dir: string): Promise<Cursor> {
+  try {
+    const json = JSON.parse(await fs.readFile(path.join(dir, CURSOR_FILE), 'utf8')) as Partial<CursorFile>;
+    if (json.version === 1) return { requests: idSets(json.sessions), turns: idSets(json.turns) };
+  } catch {
+    // No position yet (or an unreadable one): everything ended is exported once.
+  }
+  return { requests: new Map(), turns: new Map() };
+}
+
+async function writeCursor(dir: string, cursor: Cursor): Promise<void> {
   const file = path.join(dir, CURSOR_FILE);
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  const sessions: Record<string, string[]> = {};
-  for (const [id, ids] of cursor) sessions[id] = [...ids];
-  await fs.writeFile(tmp, `${JSON.stringify({ version: 1, sessions } satisfies Cursor)}\n`);
+  const plain = (m: Map<string, Set<string>>) => Object.fromEntries([...m].map(([k, v]) => [k, [...v]]));
+  const body: CursorFile = { version: 1, sessions: plain(cursor.requests), turns: plain(cursor.turns) };
+  await fs.writeFile(tmp, `${JSON.stringify(body)}\n`);
   await fs.rename(tmp, file);
+}
+
+function merge(into: Map<string, Set<string>>, from: Map<string, Set<string>> | undefined): void {
+  for (const [s, ids] of from ?? []) {
+    const set = into.get(s) ?? new Set<string>();
+    for (const id of ids) set.add(id);
+    into.set(s, set);
+  }
 }
 
 /** Exports new ended requests of some storage folders to an OTLP collector. */
@@ -123,6 +149,7 @@ export class LedgerExporter {
   readonly stats: ExporterStats = {
     exportedRequests: 0,
     exportedPoints: 0,
+    exportedSpans: 0,
     pendingRequests: 0,
     droppedPoints: 0,
     failedExports: 0,
@@ -131,6 +158,7 @@ export class LedgerExporter {
   private readonly provider: MeterProvider;
   private readonly reader: PassReader;
   private readonly instruments: TallyInstruments;
+  private readonly spans: TurnSpans | null;
   private readonly logger: Logger;
   /** Recorded into a cumulative state but not yet acknowledged (cumulative temporality only). */
   private readonly unacked = new Map<string, Map<string, Set<string>>>();
@@ -141,7 +169,7 @@ export class LedgerExporter {
     private readonly config: TelemetryConfig,
     private readonly exporter: PushMetricExporter,
     private readonly sources: () => readonly StorageSource[],
-    opts: { logger?: Logger; price?: PriceFn } = {},
+    opts: { logger?: Logger; price?: PriceFn; spanExporter?: SpanExporter } = {},
   ) {
     this.logger = opts.logger ?? noopLogger;
     this.price = opts.price;
@@ -159,6 +187,7 @@ export class LedgerExporter {
     this.instruments = new TallyInstruments(this.provider.getMeter('tally'), {
       genAiLatest: config.genAiLatest,
     });
+    this.spans = opts.spanExporter ? new TurnSpans(config.resource, opts.spanExporter) : null;
   }
 
   private readonly price: PriceFn | undefined;
@@ -189,18 +218,24 @@ export class LedgerExporter {
     await this.running;
     await this.provider.shutdown().catch(() => undefined);
     await this.exporter.shutdown().catch(() => undefined);
+    await this.spans?.shutdown();
   }
 
   private async pass(): Promise<ExportResult> {
     const cumulative = this.config.temporality === 'cumulative';
     const max = this.config.maxRequestsPerExport;
     const batch = new Map<string, Map<string, Set<string>>>(); // dir → session → request ids
-    const cursors = new Map<string, Map<string, Set<string>>>();
+    const turnBatch = new Map<string, Map<string, Set<string>>>(); // dir → session → turn ids
+    const cursors = new Map<string, Cursor>();
     let requests = 0;
+    let spans = 0;
     let points = 0;
     let pending = 0;
     const locked: string[] = [];
     try {
+      // Anything left recorded by a pass that threw is dropped: the ledger still has it.
+      if (!cumulative) await this.reader.collect();
+      this.spans?.discard();
       for (const src of this.sources()) {
         if (!(await takeLock(src.dir))) {
           this.logger.info('another exporter is exporting this storage folder; skipped this time', {
@@ -224,11 +259,23 @@ export class LedgerExporter {
         }
         const workspace = workspaceAttribute(src.workspace, this.config.workspaceName);
         for (const summary of [...list.sessions, ...list.deleted]) {
-          const done = cursor.get(summary.sessionId);
+          const done = cursor.requests.get(summary.sessionId);
           const waiting = unacked?.get(summary.sessionId);
-          if ((done?.size ?? 0) + (waiting?.size ?? 0) >= summary.requests) continue; // nothing new
+          const turnsDone = cursor.turns.get(summary.sessionId);
+          const metricsDone = (done?.size ?? 0) + (waiting?.size ?? 0) >= summary.requests;
+          const spansDone = !this.spans || (turnsDone?.size ?? 0) >= summary.turns;
+          if (metricsDone && spansDone) continue; // nothing new
           const state = await this.load(src.dir, summary);
           if (!state) continue;
+          if (this.spans) {
+            for (const t of state.turns) {
+              if (t.status === 'running' || turnsDone?.has(t.turnId)) continue;
+              // A turn's span goes once every request in it has ended.
+              if (t.requestIds.some((id) => state.requests.get(id)?.status === 'streaming')) continue;
+              spans += this.spans.addTurn(state, t, workspace);
+              addTo(turnBatch, src.dir, summary.sessionId, t.turnId);
+            }
+          }
           for (const r of state.requests.values()) {
             if (r.status === 'streaming') continue; // not ended: its usage may still change
             if (done?.has(r.requestId) || waiting?.has(r.requestId)) continue;
@@ -253,6 +300,7 @@ export class LedgerExporter {
           this.stats.failedExports++;
           this.stats.droppedPoints += points;
           this.stats.lastError = error;
+          this.spans?.discard(); // their turns stay unexported too: sent with the next pass
           // Delta: the points are gone from the SDK; the ledger still has them for the next pass.
           if (cumulative)
             for (const [dir, m] of batch)
@@ -262,19 +310,33 @@ export class LedgerExporter {
         for (const [dir, m] of this.unacked)
           for (const [s, ids] of m) for (const id of ids) addTo(batch, dir, s, id);
         this.unacked.clear();
-        for (const [dir, m] of batch) {
-          const cursor = cursors.get(dir) ?? (await readCursor(dir));
-          for (const [s, ids] of m) {
-            const set = cursor.get(s) ?? new Set<string>();
-            for (const id of ids) set.add(id);
-            cursor.set(s, set);
-          }
-          await writeCursor(dir, cursor);
+      }
+      // Spans go after the metrics; each side's position moves only when its own export succeeded.
+      let spanError: string | null = null;
+      if (turnBatch.size > 0 && this.spans) {
+        spanError = await this.spans.send();
+        if (spanError) {
+          this.stats.failedExports++;
+          this.stats.lastError = spanError;
+          turnBatch.clear();
+          spans = 0;
         }
+      }
+      for (const dir of new Set([...batch.keys(), ...turnBatch.keys()])) {
+        const cursor = cursors.get(dir) ?? (await readCursor(dir));
+        merge(cursor.requests, batch.get(dir));
+        merge(cursor.turns, turnBatch.get(dir));
+        await writeCursor(dir, cursor);
+      }
+      if (spanError) {
+        this.stats.exportedRequests += requests;
+        this.stats.exportedPoints += points;
+        return { ok: false, requests, points, pending, spans: 0, error: spanError };
       }
       this.stats.exportedRequests += requests;
       this.stats.exportedPoints += points;
-      return { ok: true, requests, points, pending };
+      this.stats.exportedSpans += spans;
+      return { ok: true, requests, points, pending, ...(this.spans ? { spans } : {}) };
     } catch (e) {
       const error = (e as Error).message ?? String(e);
       this.stats.lastError = error;
@@ -359,6 +421,29 @@ export async function otlpExporter(config: TelemetryConfig): Promise<PushMetricE
   return new OTLPMetricExporter(options);
 }
 
+/** The OTLP/HTTP span exporter of the configured protocol. */
+export async function otlpSpanExporter(config: TelemetryConfig): Promise<SpanExporter> {
+  const options = { url: config.tracesUrl, headers: config.headers, timeoutMillis: config.timeoutMs };
+  if (config.protocol === 'http/json') {
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+    return new OTLPTraceExporter(options);
+  }
+  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
+  return new OTLPTraceExporter(options);
+}
+
+/** A ready exporter for `config`: metrics, and spans unless they are off. */
+export async function ledgerExporter(
+  config: TelemetryConfig,
+  sources: () => readonly StorageSource[],
+  opts: { logger?: Logger; price?: PriceFn } = {},
+): Promise<LedgerExporter> {
+  return new LedgerExporter(config, await otlpExporter(config), sources, {
+    ...opts,
+    ...(config.spans ? { spanExporter: await otlpSpanExporter(config) } : {}),
+  });
+}
+
 /**
  * Starts the export for the editor: a pass every `intervalMs` over `sources()` (the workspace's
  * storage folder). Returns the exporter (`stats`, `exportOnce`, `shutdown` to dispose).
@@ -368,7 +453,7 @@ export async function startTelemetry(
   sources: () => readonly StorageSource[],
   opts: { logger?: Logger; price?: PriceFn; intervalMs?: number } = {},
 ): Promise<LedgerExporter> {
-  const exporter = new LedgerExporter(config, await otlpExporter(config), sources, opts);
+  const exporter = await ledgerExporter(config, sources, opts);
   exporter.start(opts.intervalMs ?? 60_000);
   return exporter;
 }

@@ -102,6 +102,8 @@ describe('tally export-otel (CLI)', function () {
     const result = JSON.parse(sent.stdout);
     assert.equal(result.ok, true);
     assert.equal(result.requests, 4);
+    assert.equal(result.spans, 6); // two turns, four requests
+    assert.equal(receiver.spans.length, 6);
     assert.equal(receiver.requests.length, 1);
     assert.ok(receiver.requests[0]!.contentType.includes('application/x-protobuf'));
     const resource = receiver.requests[0]!.decoded.resourceMetrics[0]!.resource!.attributes!;

@@ -15,6 +15,7 @@ import {
   CURSOR_FILE,
   LedgerExporter,
   LOCK_FILE,
+  ledgerExporter,
   otlpExporter,
   workspaceAttribute,
 } from '../../../src/core/telemetry/exporter';
@@ -262,6 +263,53 @@ describe('OpenTelemetry export', function () {
       assert.equal(point.temporality, '1'); // AGGREGATION_TEMPORALITY_DELTA
       for (const r of receiver.requests) assert.ok(!r.body.includes('secret conversation'));
       await second.shutdown();
+    });
+  }
+
+  for (const protocol of ['http/protobuf', 'http/json'] as const) {
+    it(`${protocol}: a span per ended turn with a child per request, their usage the ledger's, none twice`, async () => {
+      const store = await fixture(dir);
+      const config = telemetryConfig({ endpoint: receiver.url, protocol });
+      const first = await ledgerExporter(config, () => [{ dir, workspace: WORKSPACE }]);
+      const r1 = await first.exportOnce();
+      assert.equal(r1.ok, true, r1.error);
+      assert.equal(r1.spans, 5); // turns t0 (a1, a2) and t1 (a3); u0 is still running
+      await first.shutdown();
+      const roots = receiver.spans.filter((s) => s.name === 'invoke_agent tally');
+      assert.deepEqual(roots.map((s) => s.attributes['tally.turn.id']).sort(), ['t0', 't1']);
+      for (const root of roots) {
+        const children = receiver.spans.filter((s) => s.parentSpanId === root.spanId);
+        assert.ok(children.length > 0);
+        for (const c of children) {
+          assert.equal(c.traceId, root.traceId);
+          assert.match(c.name, /^chat /);
+          assert.equal(c.attributes['gen_ai.operation.name'], 'chat');
+          assert.equal(c.kind, 3); // SPAN_KIND_CLIENT
+        }
+        const input = children.reduce((a, c) => a + Number(c.attributes['gen_ai.usage.input_tokens']), 0);
+        assert.equal(input, root.attributes['gen_ai.usage.input_tokens']);
+      }
+      const stats = await ledger(dir);
+      const a = stats.find((s) => s.sessionId === 'sess-a')!;
+      const chat = receiver.spans.filter((s) => s.name.startsWith('chat '));
+      assert.equal(
+        chat.reduce((x, c) => x + Number(c.attributes['gen_ai.usage.output_tokens']), 0),
+        a.total.outputTokens,
+      );
+      assert.ok(!JSON.stringify(receiver.spans).includes('secret conversation'));
+
+      // After a restart nothing is sent twice; the turn that ends later follows.
+      const w = await store.openWriter('sess-b');
+      await w.append({ type: 'turn.ended', turnId: 'u0', status: 'failed', error: 'boom' });
+      await w.close();
+      const second = await ledgerExporter(config, () => [{ dir, workspace: WORKSPACE }]);
+      const r2 = await second.exportOnce();
+      assert.equal(r2.spans, 3); // u0 with b1 and b2
+      assert.equal((await second.exportOnce()).spans, 0);
+      await second.shutdown();
+      const u0 = receiver.spans.find((s) => s.attributes['tally.turn.id'] === 'u0')!;
+      assert.equal(u0.status, 2); // STATUS_CODE_ERROR
+      assert.equal(receiver.spans.length, 8);
     });
   }
 

@@ -11,6 +11,21 @@ import type { AddressInfo } from 'node:net';
 const root: any = require('otlp-proto-root/build/src/generated/root.js');
 const ExportRequest = root.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 const ExportResponse = root.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
+const TraceRequest = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+const TraceResponse = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+
+/** A span as received (ids as hex, times as nanosecond strings). */
+export interface ReceivedSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: number;
+  attributes: Record<string, string | number | boolean>;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  status: number;
+}
 
 interface KeyValue {
   key: string;
@@ -48,6 +63,8 @@ export interface OtlpReceiver {
   url: string;
   /** Every export request received, decoded, with its content type and raw body. */
   requests: { contentType: string; body: Buffer; decoded: ExportRequestJson }[];
+  /** Every span received, from either encoding. */
+  spans: ReceivedSpan[];
   /** Answer the next `n` exports with this HTTP status (a collector that is down). */
   failNext(n: number, status?: number): void;
   /** Received points, added up per metric and attribute set. */
@@ -62,8 +79,40 @@ function attrValue(v: KeyValue['value']): string | number | boolean {
   return v.boolValue ?? '';
 }
 
+/** Span ids arrive as bytes (protobuf, decoded to base64 here) or hex (OTLP/JSON). */
+function hexId(v: unknown): string {
+  if (typeof v !== 'string' || v === '') return '';
+  return /^[0-9a-f]+$/i.test(v) && (v.length === 16 || v.length === 32)
+    ? v.toLowerCase()
+    : Buffer.from(v, 'base64').toString('hex');
+}
+
+function collectSpans(decoded: unknown, out: ReceivedSpan[]): void {
+  // biome-ignore lint/suspicious/noExplicitAny: decoded OTLP, checked by the tests that read it
+  for (const rs of (decoded as any).resourceSpans ?? []) {
+    for (const ss of rs.scopeSpans ?? []) {
+      for (const sp of ss.spans ?? []) {
+        const attributes: ReceivedSpan['attributes'] = {};
+        for (const kv of (sp.attributes ?? []) as KeyValue[]) attributes[kv.key] = attrValue(kv.value);
+        out.push({
+          traceId: hexId(sp.traceId),
+          spanId: hexId(sp.spanId),
+          parentSpanId: hexId(sp.parentSpanId),
+          name: sp.name,
+          kind: Number(sp.kind ?? 0),
+          attributes,
+          startTimeUnixNano: String(sp.startTimeUnixNano),
+          endTimeUnixNano: String(sp.endTimeUnixNano),
+          status: Number(sp.status?.code ?? 0),
+        });
+      }
+    }
+  }
+}
+
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const requests: OtlpReceiver['requests'] = [];
+  const spans: ReceivedSpan[] = [];
   let failures = 0;
   let failStatus = 503;
   const server: Server = createServer((req, res) => {
@@ -72,13 +121,28 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const contentType = String(req.headers['content-type'] ?? '');
-      if (req.method !== 'POST' || req.url !== '/v1/metrics') {
+      if (req.method !== 'POST' || (req.url !== '/v1/metrics' && req.url !== '/v1/traces')) {
         res.writeHead(404).end();
         return;
       }
       if (failures > 0) {
         failures--;
         res.writeHead(failStatus, { 'content-type': 'text/plain' }).end('collector unavailable');
+        return;
+      }
+      if (req.url === '/v1/traces') {
+        if (contentType.includes('application/x-protobuf')) {
+          const msg = TraceRequest.decode(body);
+          collectSpans(
+            TraceRequest.toObject(msg, { longs: String, enums: Number, bytes: String, defaults: false }),
+            spans,
+          );
+          res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+          res.end(Buffer.from(TraceResponse.encode(TraceResponse.create({})).finish()));
+        } else {
+          collectSpans(JSON.parse(body.toString('utf8')), spans);
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        }
         return;
       }
       let decoded: ExportRequestJson;
@@ -107,6 +171,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    spans,
     failNext(n, status = 503) {
       failures = n;
       failStatus = status;

@@ -16,6 +16,7 @@ import { registerCommands, secretName } from './commands';
 import { createLogger } from './log';
 import { PanelViewProvider } from './panelView';
 import { modelChoice, readPriceOverrides, readSettings } from './settings';
+import { SpendingViewProvider } from './spendingView';
 import { UsageStatusBar } from './statusBar';
 import { registerStorageProbe } from './testing/storageProbe';
 
@@ -144,6 +145,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const chatView = new PanelViewProvider(context, 'chat', ctl, onMessage, log);
   const usageView = new PanelViewProvider(context, 'usage', ctl, onMessage, log);
   const statusBar = new UsageStatusBar(ctl, budgetCrossed);
+  const spendingView = new SpendingViewProvider(context, store, ctl, log);
   context.subscriptions.push(
     chatView,
     usageView,
@@ -152,6 +154,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       webviewOptions: { retainContextWhenHidden: true },
     }),
     vscode.window.registerWebviewViewProvider(usageView.viewType, usageView),
+    spendingView,
+    vscode.window.registerWebviewViewProvider(SpendingViewProvider.viewType, spendingView),
     ...registerCommands({ context, controller: ctl, store, log, showTurn: (t) => usageView.showTurn(t) }),
     registerStorageProbe(context),
     vscode.commands.registerCommand('tally.tryDemo', async () => {

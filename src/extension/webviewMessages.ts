@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { WebviewToHost } from '../shared/protocol';
 
 const MAX_PROMPT = 200_000;
-const view = z.enum(['chat', 'usage']);
+const view = z.enum(['chat', 'usage', 'spending']);
 const id = z.string().min(1).max(200);
 
 export const webviewMessageSchema = z.discriminatedUnion('type', [
@@ -21,6 +21,7 @@ export const webviewMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('session.switch') }),
   z.strictObject({ type: z.literal('usage.export'), format: z.enum(['csv', 'json']) }),
   z.strictObject({ type: z.literal('usage.copyMarkdown') }),
+  z.strictObject({ type: z.literal('spending.by'), by: z.enum(['day', 'month', 'model']) }),
 ]);
 
 /** Messages above this size are refused before parsing anything. */

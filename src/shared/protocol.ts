@@ -6,9 +6,13 @@
  * The host owns the numbers: it sends the session's stats (the same object `tally stats --json`
  * prints) and the webviews render them; they never add usage up themselves.
  */
+import type { SpendingReportJson } from '../core/report/spending';
 import type { RequestStatsJson, SessionStatsJson, TurnStatsJson } from '../core/report/stats';
 
-export type ViewKind = 'chat' | 'usage';
+export type ViewKind = 'chat' | 'usage' | 'spending';
+
+/** The groupings the Spending view offers (a subset of `tally report --by`). */
+export type SpendingBy = 'day' | 'month' | 'model';
 
 /** What the status bar and the gauge show, formatted once by the host. */
 export interface Gauge {
@@ -108,6 +112,7 @@ export type HostToWebview =
   /** Batched: several deltas of streamed text, sent at most every ~50 ms. */
   | { type: 'chat.append'; items: ChatItem[]; deltas: { id: string; text: string }[]; running: boolean }
   | { type: 'chat.update'; item: ChatItem }
+  | { type: 'spending.report'; report: SpendingReportJson }
   | { type: 'error'; message: string };
 
 export type WebviewToHost =
@@ -120,4 +125,5 @@ export type WebviewToHost =
   | { type: 'session.new' }
   | { type: 'session.switch' }
   | { type: 'usage.export'; format: 'csv' | 'json' }
-  | { type: 'usage.copyMarkdown' };
+  | { type: 'usage.copyMarkdown' }
+  | { type: 'spending.by'; by: SpendingBy };

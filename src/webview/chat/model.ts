@@ -108,6 +108,7 @@ export function reduceChat(state: ChatState, action: ChatAction): ChatState {
     case 'usage.snapshot':
     case 'usage.patch':
     case 'usage.focusTurn':
+    case 'spending.report':
       return state;
     default:
       action satisfies never;

@@ -171,6 +171,7 @@ export function reduceUsage(state: UsageState, action: UsageAction): UsageState 
     case 'chat.snapshot':
     case 'chat.append':
     case 'chat.update':
+    case 'spending.report':
       return state;
     default:
       action satisfies never;

@@ -133,3 +133,40 @@ export function telemetryConfigFromEnv(env: Record<string, string | undefined>):
     timeoutMs: env.OTEL_EXPORTER_OTLP_TIMEOUT ? Number(env.OTEL_EXPORTER_OTLP_TIMEOUT) : undefined,
   });
 }
+
+/** The editor's `tally.telemetry.*` settings (everything but `enabled`). */
+export interface TelemetrySettings {
+  endpoint?: string;
+  protocol?: string;
+  resourceAttributes?: Record<string, string>;
+  includeWorkspaceName?: boolean;
+  latestGenAiConventions?: boolean;
+}
+
+/**
+ * The export settings for the editor: its settings first, the standard variables of the extension
+ * host's environment under them (headers, an auth token, only ever from the environment).
+ */
+export function telemetryConfigFromSettings(
+  s: TelemetrySettings,
+  env: Record<string, string | undefined> = process.env,
+): TelemetryConfig {
+  const fromEnv = telemetryConfigFromEnv({
+    ...env,
+    OTEL_EXPORTER_OTLP_PROTOCOL: s.protocol || env.OTEL_EXPORTER_OTLP_PROTOCOL,
+  });
+  return telemetryConfig({
+    endpoint: s.endpoint || env.OTEL_EXPORTER_OTLP_ENDPOINT,
+    metricsEndpoint: s.endpoint ? undefined : env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
+    tracesEndpoint: s.endpoint ? undefined : env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+    spans: fromEnv.spans,
+    protocol: fromEnv.protocol,
+    headers: fromEnv.headers,
+    resource: { ...fromEnv.resource, ...(s.resourceAttributes ?? {}) },
+    genAiLatest: s.latestGenAiConventions || fromEnv.genAiLatest,
+    workspaceName: s.includeWorkspaceName || fromEnv.workspaceName,
+    temporality: fromEnv.temporality,
+    maxRequestsPerExport: fromEnv.maxRequestsPerExport,
+    timeoutMs: fromEnv.timeoutMs,
+  });
+}

@@ -112,7 +112,8 @@ export async function startHarness(): Promise<Harness> {
       res.end(body);
     };
     if (url.pathname === '/page') {
-      const view = url.searchParams.get('view') === 'usage' ? 'usage' : 'chat';
+      const asked = url.searchParams.get('view');
+      const view: ViewKind = asked === 'usage' || asked === 'spending' ? asked : 'chat';
       const theme = (url.searchParams.get('theme') ?? 'dark') as ThemeName;
       const state = states.get(url.searchParams.get('state') ?? '');
       send('text/html; charset=utf-8', pageHtml(origin, view, theme, state));

@@ -21,6 +21,10 @@ const CHOICES: { by: SpendingBy; label: string }[] = [
   { by: 'model', label: 'Model' },
 ];
 
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function cost(c: { cost: string | null; unknownCostRequests: number }): string {
   if (c.cost === null) return 'unknown';
   return c.unknownCostRequests > 0 ? `$${c.cost} + unknown` : `$${c.cost}`;
@@ -49,6 +53,7 @@ export class SpendingView {
   dispatch(m: HostToWebview): void {
     if (m.type === 'spending.report') {
       this.report = m.report;
+      if (CHOICES.some((c) => c.by === m.report.by)) this.state = { by: m.report.by as SpendingBy };
       this.render();
     }
   }
@@ -86,11 +91,11 @@ export class SpendingView {
     const total = h(
       'div',
       {},
-      h('div', { class: 'total' }, cost(r.total)),
+      h('div', { class: 'sp-total' }, cost(r.total)),
       h(
         'div',
-        { class: 'note' },
-        `${formatTokens(r.total.totalTokens)} tokens · ${r.total.turns} turns · ${r.total.requests} requests · ${r.total.sessions} sessions`,
+        { class: 'sp-note' },
+        `${formatTokens(r.total.totalTokens)} tokens · ${plural(r.total.turns, 'turn')} · ${plural(r.total.requests, 'request')} · ${plural(r.total.sessions, 'session')}`,
         r.total.unknownCostRequests > 0
           ? ` · ${r.total.unknownCostRequests} requests (${formatTokens(r.total.unknownCostTokens)} tokens) without a known price`
           : '',
@@ -105,7 +110,9 @@ export class SpendingView {
     svg.setAttribute('preserveAspectRatio', 'none');
     svg.setAttribute('role', 'img');
     svg.setAttribute('aria-label', `Cost per ${r.by}`);
-    for (const b of bars(groups, W, H)) {
+    // At most 40 px a bar: one day is a bar, not a wall.
+    const width = Math.min(W, groups.length * 40);
+    for (const b of bars(groups, width, H)) {
       const rect = document.createElementNS(SVG, 'rect');
       rect.setAttribute('class', b.unknown ? 'bar unknown' : 'bar');
       rect.setAttribute('x', String(b.x));
@@ -125,7 +132,7 @@ export class SpendingView {
     axis.setAttribute('y1', String(H + 1));
     axis.setAttribute('y2', String(H + 1));
     svg.appendChild(axis);
-    const head = ['', 'Requests', 'Input', 'Cache read', 'Output', 'Cost'];
+    const head = ['', 'Requests', 'Tokens', 'Cost'];
     head[0] = r.by === 'model' ? 'Model' : r.by === 'month' ? 'Month' : 'Day';
     const table = h(
       'table',
@@ -140,9 +147,15 @@ export class SpendingView {
             {},
             h('td', { attrs: { title: g.key } }, g.label),
             h('td', {}, String(g.requests)),
-            h('td', {}, formatTokens(g.inputTokens)),
-            h('td', {}, formatTokens(g.inputTokenDetails.cacheReadTokens)),
-            h('td', {}, formatTokens(g.outputTokens)),
+            h(
+              'td',
+              {
+                attrs: {
+                  title: `input ${formatTokens(g.inputTokens)} (cache read ${formatTokens(g.inputTokenDetails.cacheReadTokens)}), output ${formatTokens(g.outputTokens)}`,
+                },
+              },
+              formatTokens(g.totalTokens),
+            ),
             h('td', {}, cost(g)),
           ),
         ),
@@ -155,13 +168,18 @@ export class SpendingView {
           {},
           h('td', {}, 'Total'),
           h('td', {}, String(r.total.requests)),
-          h('td', {}, formatTokens(r.total.inputTokens)),
-          h('td', {}, formatTokens(r.total.inputTokenDetails.cacheReadTokens)),
-          h('td', {}, formatTokens(r.total.outputTokens)),
+          h('td', {}, formatTokens(r.total.totalTokens)),
           h('td', {}, cost(r.total)),
         ),
       ),
     );
-    replaceChildren(this.el, sw, total, svg, h('div', { class: 'note' }, `Times in ${r.timeZone}.`), table);
+    replaceChildren(
+      this.el,
+      sw,
+      total,
+      svg,
+      h('div', { class: 'sp-note' }, `Times in ${r.timeZone}.`),
+      table,
+    );
   }
 }

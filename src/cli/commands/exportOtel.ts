@@ -1,3 +1,5 @@
+import type { Pricing } from '../../core/pricing/pricing';
+import { workspaceOfStorage } from '../../core/report/collect';
 import {
   TelemetryConfigError,
   telemetryConfigFromEnv,
@@ -72,5 +74,29 @@ export async function exportOtelCommand(argv: string[]): Promise<number> {
     }
   } finally {
     await exporter.shutdown();
+  }
+}
+
+/**
+ * After `tally run` (TALLY_OTEL=1): one export of the storage folder it wrote to. A failure is a
+ * warning line, never the run's failure: the ledger keeps the requests for the next export.
+ */
+export async function exportAfterTurn(storageDir: string, pricing: Pricing): Promise<void> {
+  try {
+    const config = telemetryConfigFromEnv(process.env);
+    const workspace = await workspaceOfStorage(storageDir);
+    const exporter = await ledgerExporter(config, () => [{ dir: storageDir, workspace }], {
+      logger: stderrLogger(),
+      price: pricing.price,
+    });
+    try {
+      const r = await exporter.exportOnce();
+      if (!r.ok)
+        warn(`OpenTelemetry export to ${config.metricsUrl} failed (kept for the next export): ${r.error}`);
+    } finally {
+      await exporter.shutdown();
+    }
+  } catch (e) {
+    warn(`OpenTelemetry export skipped: ${(e as Error).message}`);
   }
 }

@@ -4,11 +4,13 @@ import { PathError, Workspace } from '../../core/agent/workspace';
 import { DEFAULT_MAX_OUTPUT_TOKENS } from '../../core/budget/preflight';
 import { titleFromPrompt } from '../../core/chat/title';
 import { sessionStats } from '../../core/report/stats';
+import { telemetryEnabledInEnv } from '../../core/telemetry/config';
 import { isProviderKind, PROVIDER_KINDS } from '../../core/usage/providers';
 import { CliError, parse, usageError } from '../args';
 import { BUDGET_FLAGS, budgetGuard, budgetsFrom, readBudgetSpend, warnOnce } from '../budget';
 import { openStoreForWriting, pricingFrom } from '../context';
 import { stderrLogger } from '../output';
+import { exportAfterTurn } from './exportOtel';
 
 /** `tally run … "prompt"`: one turn headless, streamed to stdout, recorded in the storage folder. */
 export async function runCommand(argv: string[]): Promise<number> {
@@ -146,6 +148,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.off('SIGTERM', onSigint);
     await writer.close();
   }
+  // Opt-in (TALLY_OTEL=1): the turn's requests go to the OpenTelemetry collector once recorded.
+  if (telemetryEnabledInEnv(process.env)) await exportAfterTurn(store.dir, pricing);
 
   const stats = sessionStats(writer.state, pricing.contextLimit(values.model, provider));
   if (values.json) {

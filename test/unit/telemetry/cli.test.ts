@@ -139,4 +139,41 @@ describe('tally export-otel (CLI)', function () {
     assert.equal(grpc.code, 2);
     assert.match(grpc.stderr, /gRPC is not supported/);
   });
+
+  it('tally run with TALLY_OTEL=1 exports its turn once recorded; a collector that is down is only a warning', async () => {
+    const storage = join(dir, 'storage');
+    const runArgs = (prompt: string) => [
+      'run',
+      '--storage',
+      storage,
+      '--workspace',
+      join(dir, 'ws'),
+      '--provider',
+      'anthropic',
+      '--model',
+      'claude-sonnet-4-5',
+      '--base-url',
+      mock.baseURLs.anthropic,
+      '--json',
+      prompt,
+    ];
+    const env = {
+      TALLY_OTEL: '1',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    };
+    const r = await tally(runArgs('Look [[tools:1]]'), env);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(receiver.requests.length, 1);
+    const tokens = sumOf(receiver.totals(), 'tally.token.usage', { 'tally.session.id': out.sessionId }).sum;
+    assert.equal(tokens, out.total.inputTokens + out.total.outputTokens);
+
+    receiver.failNext(1, 400);
+    const down = await tally(runArgs('Again [[tools:0]]'), env);
+    assert.equal(down.code, 0, down.stderr);
+    assert.match(down.stderr, /OpenTelemetry export to .* failed \(kept for the next export\)/);
+    const later = await tally(['export-otel', '--storage', storage, '--json'], env);
+    assert.equal(JSON.parse(later.stdout).requests, 1);
+  });
 });

@@ -6,12 +6,12 @@
 import * as vscode from 'vscode';
 import { PathError, Workspace } from '../core/agent/workspace';
 import { ChatController, type ModelChoice } from '../core/chat/controller';
-import { picoToUsd } from '../core/money';
 import { loadCatalog } from '../core/pricing/catalog';
 import { type Pricing, pricingOf } from '../core/pricing/pricing';
 import { SessionStore } from '../core/sessions/store';
 import type { ProviderKind } from '../core/usage/providers';
 import type { WebviewToHost } from '../shared/protocol';
+import { EditorBudgets, readBudgets } from './budgets';
 import { registerCommands, secretName } from './commands';
 import { createLogger } from './log';
 import { PanelViewProvider } from './panelView';
@@ -60,6 +60,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     });
   }
 
+  const budgets = new EditorBudgets(
+    context,
+    storage.fsPath,
+    folder?.uri.fsPath ?? storage.fsPath,
+    getPricing,
+    log,
+  );
+
   /** A model picked for this window only (the demo), over the settings. */
   let demo: (ModelChoice & { close(): Promise<void> }) | undefined;
 
@@ -85,35 +93,31 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       idleTimeoutMs: settings.idleTimeoutMs,
       budgetUsd: settings.budgetUsd,
     }),
+    beforeRequest: (p, state) => budgets.beforeRequest(p, state),
+    budgetsOn: () => {
+      try {
+        return readBudgets() !== null;
+      } catch {
+        return false;
+      }
+    },
     log,
   });
   controller = ctl;
 
-  // Budget: warn once per session when its cost crosses the setting.
-  const budgetCrossed = (): boolean => {
-    const snap = ctl.usageSnapshot();
-    const cost = snap?.stats.total.cost;
-    return (
-      settings.budgetUsd !== null && cost !== null && cost !== undefined && Number(cost) >= settings.budgetUsd
-    );
-  };
+  // Budgets: checked before each request; warned once per budget and period; the status bar's colour.
+  const onBudgetCheckFailed = (e: Error) => log.warn(`budget check: ${e.message}`);
   context.subscriptions.push({
     dispose: ctl.onChange((c) => {
-      if (c.kind === 'session' && ctl.sessionId)
+      if (c.kind === 'session' && ctl.sessionId) {
         void context.workspaceState.update(CURRENT_SESSION_KEY, ctl.sessionId);
-      if (c.kind !== 'usage' || !budgetCrossed() || !ctl.sessionId) return;
-      const key = `tally.budgetWarned.${ctl.sessionId}`;
-      if (context.workspaceState.get(key)) return;
-      void context.workspaceState.update(key, true);
-      const snap = ctl.usageSnapshot()!;
-      void vscode.window
-        .showWarningMessage(
-          `Tally: this session has cost $${picoToUsd(BigInt(Math.round(Number(snap.stats.total.cost) * 1e12)))}, over its budget of $${settings.budgetUsd}.`,
-          'Open usage',
-        )
-        .then((a) => a && vscode.commands.executeCommand('tally.showUsage'));
+        const state = ctl.state;
+        if (state && !ctl.isRunning)
+          void budgets.check(state).then(() => statusBar.update(), onBudgetCheckFailed);
+      }
     }).dispose,
   });
+  const budgetCrossed = (): boolean => budgets.crossed;
 
   const onMessage = async (msg: WebviewToHost) => {
     switch (msg.type) {

@@ -15,8 +15,9 @@ import type {
 } from '../../shared/protocol';
 import { createModel } from '../agent/providers';
 import type { ApprovalRequest, ToolPolicy } from '../agent/tools';
-import { type AgentEvent, runTurn } from '../agent/turn';
+import { type AgentEvent, type RequestPreflight, runTurn } from '../agent/turn';
 import type { Workspace } from '../agent/workspace';
+import { DEFAULT_MAX_OUTPUT_TOKENS } from '../budget/preflight';
 import type { SessionState } from '../ledger/ledger';
 import type { Logger } from '../log';
 import { noopLogger } from '../log';
@@ -45,6 +46,10 @@ export interface ControllerDeps {
   policy: () => ToolPolicy;
   trusted: () => boolean;
   settings: () => { maxSteps: number; idleTimeoutMs: number; budgetUsd: number | null };
+  /** Budgets: asked before each request with its pre-flight estimate (see agent/turn.ts). */
+  beforeRequest?: (p: RequestPreflight, state: SessionState) => Promise<boolean | string>;
+  /** Whether any budget is set now (without one, requests are neither checked nor capped). */
+  budgetsOn?: () => boolean;
   log?: Logger;
 }
 
@@ -235,6 +240,13 @@ export class ChatController {
         onEvent,
         log: this.log,
         secrets: apiKey ? [apiKey] : [],
+        ...(this.deps.beforeRequest && (this.deps.budgetsOn?.() ?? true)
+          ? {
+              beforeRequest: (p: RequestPreflight) => this.deps.beforeRequest!(p, writer.state),
+              // A capped output makes the pre-flight estimate a real bound.
+              maxOutputTokens: DEFAULT_MAX_OUTPUT_TOKENS,
+            }
+          : {}),
       });
     } catch (e) {
       this.emit({ kind: 'error', message: `Tally could not record this turn: ${(e as Error).message}` });

@@ -18,6 +18,7 @@ import { PanelViewProvider } from './panelView';
 import { modelChoice, readPriceOverrides, readSettings } from './settings';
 import { SpendingViewProvider } from './spendingView';
 import { UsageStatusBar } from './statusBar';
+import { EditorTelemetry } from './telemetry';
 import { registerStorageProbe } from './testing/storageProbe';
 
 const CURRENT_SESSION_KEY = 'tally.currentSession';
@@ -195,6 +196,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       usageView.sendSnapshot();
     }),
   );
+
+  // The opt-in team export: nothing is sent until tally.telemetry.enabled is on.
+  const telemetry = new EditorTelemetry(
+    { dir: storage.fsPath, workspace: folder?.uri.fsPath ?? storage.fsPath },
+    (usage, model, provider, reported) => getPricing().price(usage, model, provider, reported),
+    log,
+  );
+  context.subscriptions.push(
+    telemetry,
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('tally.telemetry')) void telemetry.apply();
+    }),
+  );
+  void telemetry.apply();
 
   // Reopening the workspace restores the last session (or the latest one in storage).
   try {

@@ -2,6 +2,7 @@
  * `npm run bench`: runs each benchmark module in turn and prints its figures. To add one,
  * export an async function from a module in bench/ and add it to the list below.
  */
+import { benchEditor } from './editor';
 import { benchRecording } from './recording';
 import { benchReport } from './report';
 import { benchStreaming } from './streaming';
@@ -12,6 +13,7 @@ const benches: { name: string; run: () => Promise<unknown> }[] = [
   { name: 'streaming', run: () => benchStreaming() },
   { name: 'report', run: () => benchReport() },
   { name: 'webview', run: () => benchWebview() },
+  { name: 'editor', run: () => benchEditor() },
 ];
 
 async function main(): Promise<void> {

@@ -3,6 +3,9 @@ import { APICallError } from 'ai';
 import type { ProviderKind } from '../usage/providers';
 import { API_KEY_ENV } from './providers';
 
+/** A message longer than this (a provider quoting a whole request back) is cut. */
+const MAX_MESSAGE = 400;
+
 /** Anything that looks like an API key, and the given secrets, become `***`. */
 export function redact(text: string, secrets: readonly string[] = []): string {
   let out = text;
@@ -37,7 +40,9 @@ export function describeProviderError(
   if (APICallError.isInstance(cause) && cause.statusCode === undefined) {
     const inner = cause.cause as NodeJS.ErrnoException | undefined;
     const why = inner?.code ?? inner?.message ?? cause.message.replace(/^Cannot connect to API:\s*/, '');
-    msg = `${provider}: cannot reach the server (${why}); check the base URL and your connection`;
+    msg = closedCode(cause)
+      ? `${provider}: the connection was closed before the answer began (${why}); try again`
+      : `${provider}: cannot reach the server (${why}); check the base URL and your connection`;
   } else if (APICallError.isInstance(cause)) {
     const status = cause.statusCode;
     const detail = bodyMessage(cause.responseBody) ?? cause.message;
@@ -56,7 +61,12 @@ export function describeProviderError(
     const code =
       (cause as NodeJS.ErrnoException).code ?? (cause.cause as NodeJS.ErrnoException | undefined)?.code;
     if (cause.name === 'StallError') msg = `${provider}: the request stalled (${cause.message}); try again`;
-    else if (
+    else if (cause.name === 'AI_TypeValidationError' || cause.name === 'AI_JSONParseError') {
+      // The SDK's message quotes the whole event and every schema issue: say what it means.
+      const what =
+        cause.name === 'AI_JSONParseError' ? 'is not JSON' : 'is not in the shape this client reads';
+      msg = `${provider}: the server sent a stream event that ${what}; try again, or check the base URL points at a ${provider} API`;
+    } else if (
       code === 'ECONNREFUSED' ||
       code === 'ENOTFOUND' ||
       code === 'EAI_AGAIN' ||
@@ -67,7 +77,8 @@ export function describeProviderError(
       msg = `${provider}: the connection was lost mid-stream; try again`;
     } else msg = `${provider}: ${cause.message}`;
   } else msg = `${provider}: ${String(cause)}`;
-  return redact(msg.replace(/\s+/g, ' ').trim(), secrets);
+  const line = redact(msg.replace(/\s+/g, ' ').trim(), secrets);
+  return line.length > MAX_MESSAGE ? `${line.slice(0, MAX_MESSAGE - 1)}…` : line;
 }
 
 function unwrap(e: unknown): unknown {
@@ -80,8 +91,25 @@ function unwrap(e: unknown): unknown {
   return cur;
 }
 
+/** Errors of a connection the server (or a proxy) closed, as opposed to one never made. */
+const CLOSED = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
+/** The code of a connection closed before any response (an idle keep-alive socket the server dropped). */
+function closedCode(e: APICallError): string | undefined {
+  let inner: unknown = e.cause;
+  for (let i = 0; i < 3 && inner; i++) {
+    const code = (inner as NodeJS.ErrnoException).code;
+    if (code && CLOSED.has(code)) return code;
+    inner = (inner as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 export function isRetryable(e: unknown): boolean {
   const cause = unwrap(e);
+  // A connection closed before any response: nothing was answered, so asking again is safe.
+  if (APICallError.isInstance(cause) && cause.statusCode === undefined)
+    return closedCode(cause) !== undefined;
   if (APICallError.isInstance(cause)) {
     const s = cause.statusCode ?? 0;
     return s === 429 || s === 408 || s === 529 || s >= 500;

@@ -9,7 +9,7 @@
 import { promises as fs } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectSpending } from '../src/core/report/collect';
+import { collectSummaries, summaryRows } from '../src/core/report/collect';
 import { spendingReport } from '../src/core/report/spending';
 import { LOG_VERSION } from '../src/core/sessions/events';
 
@@ -107,8 +107,9 @@ async function timeReport(
 ): Promise<{ ms: number; cpuMs: number; cost: string | null; turns: number }> {
   const t = performance.now();
   const c = process.cpuUsage();
-  const { rows } = await collectSpending([{ dir, workspace: dir }]);
-  const r = spendingReport(rows, { by: 'day', tz: 'Asia/Kathmandu' });
+  // As `tally report` does: the index's summaries, walked row by row without an object per row.
+  const collected = await collectSummaries([{ dir, workspace: dir }]);
+  const r = spendingReport(summaryRows(collected), { by: 'day', tz: 'Asia/Kathmandu' });
   const used = process.cpuUsage(c);
   return {
     ms: performance.now() - t,

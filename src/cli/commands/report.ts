@@ -1,4 +1,4 @@
-import { collectSpending } from '../../core/report/collect';
+import { collectSummaries, summaryRows } from '../../core/report/collect';
 import { GROUP_BY, SpendingOptionError, spendingReport } from '../../core/report/spending';
 import { renderSpendingText, spendingCsv } from '../../core/report/spendingText';
 import { oneOf, parse, usageError } from '../args';
@@ -37,14 +37,14 @@ export async function reportCommand(argv: string[]): Promise<number> {
   const pricing = await pricingFrom(values.prices);
   const sources = await storageSources(values);
   const progress = progressAfterASecond('reading storage folders');
-  const collected = await collectSpending(sources, {
+  const collected = await collectSummaries(sources, {
     price: pricing.price,
     logger: stderrLogger(),
     onProgress: progress.update,
   });
   progress.done();
   for (const p of collected.problems) warn(`${p.kind}: ${p.message}`);
-  const report = spendingReport(collected.rows, options);
+  const report = spendingReport(summaryRows(collected), options);
   if (values.json) printJson(report);
   else if (values.csv) process.stdout.write(spendingCsv(report));
   else if (sources.length === 0) print('No Tally storage folders found (pass --storage or --storage-root).');

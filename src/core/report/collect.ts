@@ -7,7 +7,12 @@ import * as path from 'node:path';
 import type { Logger } from '../log';
 import type { PriceFn } from '../sessions/convert';
 import type { Problem } from '../sessions/problems';
-import { forEachSpendRow, type SessionSummary } from '../sessions/sessionIndex';
+import {
+  type EncodedSpend,
+  flyweightSpendRows,
+  forEachSpendRow,
+  type SessionSummary,
+} from '../sessions/sessionIndex';
 import { SessionStore } from '../sessions/store';
 import { workspaceOfJson } from './discover';
 import type { ReportRow } from './spending';
@@ -79,4 +84,59 @@ export async function collectSpending(
     opts.onProgress?.(++done, sources.length);
   }
   return out;
+}
+
+/** Sessions read from storage folders, not yet turned into rows. */
+export interface CollectedSummaries {
+  items: {
+    spend: EncodedSpend;
+    extra: { sessionId: string; sessionTitle: string; workspace: string; deleted: boolean };
+  }[];
+  sessions: number;
+  deleted: number;
+  problems: Problem[];
+}
+
+/** Reads every source's session summaries (index first), for `summaryRows`' one-object walk. */
+export async function collectSummaries(
+  sources: readonly StorageSource[],
+  opts: { price?: PriceFn; logger?: Logger; onProgress?: (done: number, total: number) => void } = {},
+): Promise<CollectedSummaries> {
+  const out: CollectedSummaries = { items: [], sessions: 0, deleted: 0, problems: [] };
+  let done = 0;
+  for (const src of sources) {
+    const store = await SessionStore.open(src.dir, {
+      ...(opts.logger ? { logger: opts.logger } : {}),
+      ...(opts.price ? { price: opts.price } : {}),
+    });
+    try {
+      const list = await store.list();
+      out.problems.push(...list.problems);
+      for (const s of [...list.sessions, ...list.deleted]) {
+        out.items.push({
+          spend: s.spend,
+          extra: {
+            sessionId: s.sessionId,
+            sessionTitle: s.title,
+            workspace: src.workspace,
+            deleted: s.deletedAt !== null,
+          },
+        });
+      }
+      out.sessions += list.sessions.length + list.deleted.length;
+      out.deleted += list.deleted.length;
+    } finally {
+      await store.close();
+    }
+    opts.onProgress?.(++done, sources.length);
+  }
+  return out;
+}
+
+/**
+ * The report rows of collected summaries, for `spendingReport`, as one reused object (no
+ * allocation per row): each row is valid until the next is read.
+ */
+export function summaryRows(c: CollectedSummaries): Iterable<ReportRow> {
+  return flyweightSpendRows(c.items);
 }

@@ -228,7 +228,7 @@ function newAcc(key: string, label: string): Acc {
   };
 }
 
-function addRow(a: Acc, r: ReportRow, sessionKey: string): void {
+function addRow(a: Acc, r: ReportRow): void {
   a.turns += r.turns;
   a.requests += r.requests;
   a.priced += r.pricedRequests;
@@ -236,7 +236,6 @@ function addRow(a: Acc, r: ReportRow, sessionKey: string): void {
   a.unknownTokens += r.unknownCostTokens;
   addUsageInto(a.usage, r.usage);
   a.costPico += r.costPico;
-  a.sessions.add(sessionKey);
 }
 
 function totalsJson(a: Acc): SpendingTotalsJson {
@@ -273,64 +272,78 @@ export function spendingReport(rows: Iterable<ReportRow>, opts: SpendingOptions)
   const filtered = since !== null || until !== null;
 
   const groups = new Map<string, Acc>();
-  const total = newAcc('total', 'Total');
-  let prev: ReportRow | undefined;
+  const sessions = new Set<string>();
+  // Rows come session by session: build the session's key once per run of its rows. (Compared by
+  // value: a caller may hand the same row object again with new values, see `summaryRows`.)
+  let prevId: string | undefined;
+  let prevWorkspace: string | undefined;
+  let prevDeleted = false;
   let sessionKey = '';
+  let lastGroup: Acc | undefined;
+  let lastKeyInGroup = '';
   for (const r of rows) {
-    // Rows come session by session: build the session's key once per run of its rows.
-    if (
-      !prev ||
-      prev.sessionId !== r.sessionId ||
-      prev.workspace !== r.workspace ||
-      prev.deleted !== r.deleted
-    )
+    if (prevId !== r.sessionId || prevWorkspace !== r.workspace || prevDeleted !== r.deleted) {
       sessionKey = `${r.workspace}\u0000${r.sessionId}\u0000${r.deleted ? 'deleted' : ''}`;
-    prev = r;
+      prevId = r.sessionId;
+      prevWorkspace = r.workspace;
+      prevDeleted = r.deleted;
+    }
     let day: string | null = null;
     if (filtered || opts.by === 'day') {
       day = cal.dayKey(r.start);
       if ((since !== null && day < since) || (until !== null && day > until)) continue;
     }
     let key: string;
-    let label: string;
     switch (opts.by) {
       case 'day':
         key = day!;
-        label = key;
         break;
       case 'week':
         key = cal.weekKey(r.start);
-        label = key;
         break;
       case 'month':
         key = cal.monthKey(r.start);
-        label = key;
         break;
       case 'model':
         key = r.model || '(unknown model)';
-        label = key;
         break;
       case 'provider':
         key = r.provider || '(unknown provider)';
-        label = key;
         break;
       case 'workspace':
         key = r.workspace;
-        label = key;
         break;
       case 'session':
         key = r.sessionId;
-        label = `${r.sessionTitle || r.sessionId}${r.deleted ? ' (deleted)' : ''}`;
         break;
     }
-    let g = groups.get(key);
+    let g = lastGroup?.key === key ? lastGroup : groups.get(key);
     if (!g) {
+      const label =
+        opts.by === 'session' ? `${r.sessionTitle || r.sessionId}${r.deleted ? ' (deleted)' : ''}` : key;
       g = newAcc(key, label);
       groups.set(key, g);
     }
-    addRow(g, r, sessionKey);
-    addRow(total, r, sessionKey);
+    addRow(g, r);
+    if (g !== lastGroup || sessionKey !== lastKeyInGroup) {
+      g.sessions.add(sessionKey);
+      sessions.add(sessionKey);
+      lastGroup = g;
+      lastKeyInGroup = sessionKey;
+    }
   }
+  // The total is the sum of the groups (the same additions, once).
+  const total = newAcc('total', 'Total');
+  for (const g of groups.values()) {
+    total.turns += g.turns;
+    total.requests += g.requests;
+    total.priced += g.priced;
+    total.unknownRequests += g.unknownRequests;
+    total.unknownTokens += g.unknownTokens;
+    addUsageInto(total.usage, g.usage);
+    total.costPico += g.costPico;
+  }
+  total.sessions = sessions;
 
   const list = [...groups.values()];
   if (TIME_GROUPS.has(opts.by)) list.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

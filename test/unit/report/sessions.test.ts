@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { emptyTotals, sessionTotals } from '../../../src/core/ledger/derive';
 import { spendRows } from '../../../src/core/ledger/spendRows';
-import { collectSpending } from '../../../src/core/report/collect';
+import { collectSpending, collectSummaries, summaryRows } from '../../../src/core/report/collect';
 import { spendingReport } from '../../../src/core/report/spending';
 import { sessionStats } from '../../../src/core/report/stats';
 import { decodeSpend, encodeSpend } from '../../../src/core/sessions/sessionIndex';
@@ -124,6 +124,22 @@ describe('spending from storage folders', () => {
     assert.equal(empty.rows.length, 0);
   });
 
+  it('the one-object walk over the index gives the same report as the rows themselves, for every grouping', async () => {
+    const store = await SessionStore.open(dir);
+    await session(store, 'a', 4, 1);
+    await session(store, 'b', 3);
+    await store.delete('b');
+    const sources = [{ dir, workspace: 'w' }];
+    const rows = (await collectSpending(sources)).rows;
+    const summaries = await collectSummaries(sources);
+    for (const by of ['day', 'week', 'month', 'model', 'provider', 'workspace', 'session'] as const) {
+      assert.deepEqual(
+        spendingReport(summaryRows(summaries), { by, tz: 'Asia/Kathmandu' }),
+        spendingReport(rows, { by, tz: 'Asia/Kathmandu' }),
+      );
+    }
+  });
+
   it('a session deleted before tombstones (its whole log in the trash) still counts, once', async () => {
     const store = await SessionStore.open(dir);
     await session(store, 'old', 3);
@@ -172,6 +188,6 @@ describe('spending from storage folders', () => {
     await fs.writeFile(join(dir, 'index.json'), JSON.stringify({ ...index, version: 1 }));
     const { rows } = await collectSpending([{ dir, workspace: 'w' }]);
     assert.equal(rows.length, 2);
-    assert.equal(JSON.parse(await fs.readFile(join(dir, 'index.json'), 'utf8')).version, 2);
+    assert.equal(JSON.parse(await fs.readFile(join(dir, 'index.json'), 'utf8')).version, 3);
   });
 });

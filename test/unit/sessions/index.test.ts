@@ -72,7 +72,7 @@ describe('session index', () => {
     await assert.rejects(fs.stat(join(dir, 'index.json')));
     await store.list();
     const index = await readIndexFile();
-    assert.equal(index.version, 2);
+    assert.equal(index.version, 3);
     assert.equal(index.sessions.length, 3);
     assert.deepEqual(
       (await fs.readdir(dir)).filter((n) => n.endsWith('.tmp')),

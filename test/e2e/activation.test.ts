@@ -31,7 +31,8 @@ describe('Tally activates in a real VS Code', () => {
 
   it('renders each of its webview views', async () => {
     const { workbench } = vs();
-    for (const view of views.filter((v) => v.type === 'webview')) {
+    // A view that starts collapsed (Spending) renders once the user opens it.
+    for (const view of views.filter((v) => v.type === 'webview' && v.visibility !== 'collapsed')) {
       const id = view.id.replace(/^tally\./, '');
       await vs().check(`${view.name} view rendered`, async () => {
         const webview = await workbench.webviewView({ extensionId, view: id });

@@ -27,7 +27,7 @@ export interface Manifest {
     commands?: { command: string; title: string; category?: string }[];
     menus?: { commandPalette?: { command: string; when?: string }[] };
     viewsContainers?: { activitybar?: { id: string; title: string }[] };
-    views?: Record<string, { id: string; name: string; type?: string }[]>;
+    views?: Record<string, { id: string; name: string; type?: string; visibility?: string }[]>;
   };
 }
 

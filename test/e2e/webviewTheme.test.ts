@@ -55,8 +55,13 @@ describe('a webview view renders with the theme', () => {
     await workbench.runCommand('Preferences: Color Theme');
     await workbench.pickQuickItem('Light Modern');
     let light = await usageColours(vs);
-    // The workbench restyles at once; the webview gets its new variables a moment later.
-    for (let i = 0; i < 20 && light.body.color !== light.theme.foreground; i++) {
+    // The workbench restyles (under load, not at once); the webview gets its new variables after it.
+    for (
+      let i = 0;
+      i < 60 &&
+      (light.theme.foreground === dark.theme.foreground || light.body.color !== light.theme.foreground);
+      i++
+    ) {
       await workbench.page.waitForTimeout(250);
       light = await usageColours(vs);
     }

@@ -229,10 +229,22 @@ export class ChatView {
     this.stopButton.hidden = !s.running;
     this.sendButton.hidden = s.running;
     this.log.setAttribute('aria-busy', String(s.running));
-    this.working.hidden = !s.running;
+    // While a card waits for the user's answer, nothing is working: the card says what is needed.
+    this.working.hidden = !s.running || this.awaitingApproval();
     this.empty.hidden = !s.loaded || s.items.length > 0;
     this.renderItems();
     if (this.atBottom) this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  /** Whether a tool call of the running turn waits for the user (searched back to the turn's message). */
+  private awaitingApproval(): boolean {
+    const items = this.state.items;
+    for (let i = items.length - 1; i >= 0; i--) {
+      const item = items[i]!;
+      if (item.kind === 'user') return false;
+      if (awaitsApproval(this.state, item)) return true;
+    }
+    return false;
   }
 
   private flagsOf(item: ChatItem): string {

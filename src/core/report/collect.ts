@@ -59,12 +59,20 @@ export async function workspaceOfStorage(dir: string): Promise<string> {
   return (text && workspaceOfJson(text)) || dir;
 }
 
-/** Reads every source's sessions (index first) into report rows. */
-export async function collectSpending(
+type CollectOptions = {
+  price?: PriceFn;
+  logger?: Logger;
+  onProgress?: (done: number, total: number) => void;
+};
+type Listed = Awaited<ReturnType<SessionStore['list']>>;
+
+/** Opens each source's store in turn, hands its session list (index first) to `take`, and counts. */
+async function eachList(
   sources: readonly StorageSource[],
-  opts: { price?: PriceFn; logger?: Logger; onProgress?: (done: number, total: number) => void } = {},
-): Promise<CollectedSpending> {
-  const out: CollectedSpending = { rows: [], sessions: 0, deleted: 0, problems: [] };
+  opts: CollectOptions,
+  out: { sessions: number; deleted: number; problems: Problem[] },
+  take: (list: Listed, src: StorageSource) => void,
+): Promise<void> {
   let done = 0;
   for (const src of sources) {
     const store = await SessionStore.open(src.dir, {
@@ -74,8 +82,7 @@ export async function collectSpending(
     try {
       const list = await store.list();
       out.problems.push(...list.problems);
-      for (const s of list.sessions) rowsOfSummary(s, src.workspace, out.rows);
-      for (const s of list.deleted) rowsOfSummary(s, src.workspace, out.rows);
+      take(list, src);
       out.sessions += list.sessions.length + list.deleted.length;
       out.deleted += list.deleted.length;
     } finally {
@@ -83,6 +90,18 @@ export async function collectSpending(
     }
     opts.onProgress?.(++done, sources.length);
   }
+}
+
+/** Reads every source's sessions (index first) into report rows. */
+export async function collectSpending(
+  sources: readonly StorageSource[],
+  opts: CollectOptions = {},
+): Promise<CollectedSpending> {
+  const out: CollectedSpending = { rows: [], sessions: 0, deleted: 0, problems: [] };
+  await eachList(sources, opts, out, (list, src) => {
+    for (const s of list.sessions) rowsOfSummary(s, src.workspace, out.rows);
+    for (const s of list.deleted) rowsOfSummary(s, src.workspace, out.rows);
+  });
   return out;
 }
 
@@ -100,36 +119,22 @@ export interface CollectedSummaries {
 /** Reads every source's session summaries (index first), for `summaryRows`' one-object walk. */
 export async function collectSummaries(
   sources: readonly StorageSource[],
-  opts: { price?: PriceFn; logger?: Logger; onProgress?: (done: number, total: number) => void } = {},
+  opts: CollectOptions = {},
 ): Promise<CollectedSummaries> {
   const out: CollectedSummaries = { items: [], sessions: 0, deleted: 0, problems: [] };
-  let done = 0;
-  for (const src of sources) {
-    const store = await SessionStore.open(src.dir, {
-      ...(opts.logger ? { logger: opts.logger } : {}),
-      ...(opts.price ? { price: opts.price } : {}),
-    });
-    try {
-      const list = await store.list();
-      out.problems.push(...list.problems);
-      for (const s of [...list.sessions, ...list.deleted]) {
-        out.items.push({
-          spend: s.spend,
-          extra: {
-            sessionId: s.sessionId,
-            sessionTitle: s.title,
-            workspace: src.workspace,
-            deleted: s.deletedAt !== null,
-          },
-        });
-      }
-      out.sessions += list.sessions.length + list.deleted.length;
-      out.deleted += list.deleted.length;
-    } finally {
-      await store.close();
+  await eachList(sources, opts, out, (list, src) => {
+    for (const s of [...list.sessions, ...list.deleted]) {
+      out.items.push({
+        spend: s.spend,
+        extra: {
+          sessionId: s.sessionId,
+          sessionTitle: s.title,
+          workspace: src.workspace,
+          deleted: s.deletedAt !== null,
+        },
+      });
     }
-    opts.onProgress?.(++done, sources.length);
-  }
+  });
   return out;
 }
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readManifest } from './support/paths';
 import { listeningSockets, markedProcesses } from './support/processes';
-import { extensionId, useVsCode } from './support/session';
+import { useVsCode } from './support/session';
+import { tallyView } from './support/tally';
 
 const manifest = readManifest();
 const container = manifest.contributes.viewsContainers?.activitybar?.[0];
@@ -35,7 +36,7 @@ describe('Tally activates in a real VS Code', () => {
     for (const view of views.filter((v) => v.type === 'webview' && v.visibility !== 'collapsed')) {
       const id = view.id.replace(/^tally\./, '');
       await vs().check(`${view.name} view rendered`, async () => {
-        const webview = await workbench.webviewView({ extensionId, view: id });
+        const webview = await tallyView(workbench, id);
         const text = await webview.waitForText(/\S/);
         assert.doesNotMatch(text, /Restricted mode/, 'a trusted folder shows no restricted-mode message');
       });
@@ -83,7 +84,7 @@ describe('Tally activates in a real VS Code', () => {
       await workbench.sideBarTitle('Tally').waitFor();
       const header = workbench.viewHeader('Usage');
       assert.equal(await header.getAttribute('aria-expanded'), 'true');
-      await workbench.webviewView({ extensionId, view: 'usage' });
+      await tallyView(workbench, 'usage');
     });
   });
 

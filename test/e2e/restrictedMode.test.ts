@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readManifest } from './support/paths';
-import { extensionId, useVsCode } from './support/session';
+import { useVsCode } from './support/session';
+import { tallyView } from './support/tally';
 
 const manifest = readManifest() as ReturnType<typeof readManifest> & {
   capabilities?: { untrustedWorkspaces?: { supported?: unknown } };
@@ -36,7 +37,7 @@ describe('restricted mode (the folder is not trusted)', () => {
     const { workbench } = vs();
     const shown: Record<string, string> = {};
     for (const view of webviews) {
-      const webview = await workbench.webviewView({ extensionId, view: view.id.replace(/^tally\./, '') });
+      const webview = await tallyView(workbench, view.id.replace(/^tally\./, ''));
       shown[view.name] = await webview.waitForText(/\S/);
     }
     await vs().check('a view says Restricted mode', () => {

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { extensionId, useVsCode } from './support/session';
+import { useVsCode } from './support/session';
+import { tallyView } from './support/tally';
 
 /** What the Usage view looks like against the workbench's theme, read from the page. */
 async function usageColours(vs: ReturnType<typeof useVsCode>) {
   const { workbench } = vs();
   await workbench.openViewContainer('Tally');
-  const usage = await workbench.webviewView({ extensionId, view: 'usage' });
+  const usage = await tallyView(workbench, 'usage');
   const text = await usage.waitForText(/\S/);
   const body = await usage.style('body', ['color', 'font-family']);
   const box = await usage.box();

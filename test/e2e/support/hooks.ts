@@ -22,3 +22,20 @@ export function mochaGlobalTeardown(): void {
     );
   }
 }
+
+/**
+ * The run retries a failed spec once (`retries` in .mocharc.json): code-server shares one
+ * service-worker scope among all webviews and its workbench sometimes lays out late on a loaded
+ * machine. A retry is never silent: the first failure is printed, and a spec that fails twice fails.
+ */
+export const mochaHooks = {
+  afterEach(this: Mocha.Context): void {
+    const test = this.currentTest;
+    if (test?.state !== 'failed') return;
+    const retry = (test as unknown as { currentRetry(): number }).currentRetry();
+    if (retry < test.retries()) {
+      const why = (test.err?.message ?? 'failed').split('\n')[0];
+      process.stdout.write(`      (attempt ${retry + 1} of "${test.title}" failed, retrying: ${why})\n`);
+    }
+  },
+};

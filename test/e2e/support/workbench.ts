@@ -191,14 +191,31 @@ export class Workbench {
   }
 
   /** Shows a view container in the side bar by clicking its activity-bar entry (unless it is shown). */
-  async openViewContainer(title: string): Promise<void> {
+  async openViewContainer(title: string, timeout = 30_000): Promise<void> {
     const item = this.activityBarItem(title);
-    await item.waitFor({ timeout: 30_000 });
-    if ((await item.getAttribute('aria-selected')) !== 'true') {
-      await item.click();
-      await this.page.mouse.move(700, 400); // off the activity bar, so its hover does not cover the views
+    await item.waitFor({ timeout });
+    const heading = this.sideBarTitle(title);
+    const sideBar = this.page.locator('.part.sidebar');
+    const deadline = Date.now() + timeout;
+    let seen = '';
+    for (let look = 0; ; look++) {
+      if (await heading.isVisible()) return;
+      const selected = (await item.getAttribute('aria-selected')) === 'true';
+      const shown = await sideBar.isVisible();
+      seen = `activity-bar entry ${selected ? '' : 'not '}selected, side bar ${shown ? 'shown' : 'hidden'}`;
+      if (Date.now() > deadline) throw new Error(`the side bar does not show ${title} (${seen})`);
+      if (!selected || !shown) {
+        // Not selected: a click shows it. Selected with the side bar hidden (as a reload may
+        // restore it): a click shows the side bar again.
+        await item.click();
+        await this.page.mouse.move(700, 400); // off the activity bar, so its hover does not cover the views
+      } else if (look > 0 && look % 10 === 0) {
+        // Selected and shown, yet its title is not: the workbench is still laying out after a
+        // reload. Showing the container from the palette makes it lay the side bar out again.
+        await this.runCommand(`View: Show ${title}`).catch(() => undefined);
+      }
+      await this.page.waitForTimeout(300);
     }
-    await this.sideBarTitle(title).waitFor();
   }
 
   /** The side bar's title when it shows the given container. */

@@ -105,6 +105,15 @@ function closedCode(e: APICallError): string | undefined {
   return undefined;
 }
 
+/**
+ * True when the call failed before the provider answered: an HTTP error status (401, 429, 5xx…)
+ * or a connection that was never made or closed before the response. Such a request was not
+ * processed, so it used (and is billed) no tokens.
+ */
+export function refusedBeforeAnswer(e: unknown): boolean {
+  return APICallError.isInstance(unwrap(e));
+}
+
 export function isRetryable(e: unknown): boolean {
   const cause = unwrap(e);
   // A connection closed before any response: nothing was answered, so asking again is safe.

@@ -21,7 +21,7 @@ import type { Cost, EventBody, RequestStatus } from '../sessions/events';
 import { SessionWriteError } from '../sessions/writer';
 import type { ProviderKind } from '../usage/providers';
 import type { Usage } from '../usage/types';
-import { describeProviderError, isRetryable, retryAfterMs } from './errors';
+import { describeProviderError, isRetryable, refusedBeforeAnswer, retryAfterMs } from './errors';
 import { type Approver, runTool, type ToolCallRequest, type ToolPolicy, toolSet } from './tools';
 import { RequestUsageTracker } from './usageBridge';
 import type { Workspace } from './workspace';
@@ -299,8 +299,12 @@ async function runTurnSteps(
 
     const stopped = controller.signal.aborted && !(controller.signal.reason instanceof StallError);
     if (streamError || stopped) {
-      // Keep what is known: the provider's partial usage, or a local estimate.
-      const known = tracker.finalUsage(stepUsage);
+      // Keep what is known: the provider's partial usage, or a local estimate; a request refused
+      // before any answer (an HTTP error status, no connection) used no tokens.
+      const known =
+        !stopped && !tracker.answered && refusedBeforeAnswer(streamError)
+          ? tracker.refusedUsage()
+          : tracker.finalUsage(stepUsage);
       await record(known.usage, known.reportedCostUsd, true);
       if (stopped) {
         await o.writer.append({ type: 'request.ended', requestId, status: 'interrupted' });

@@ -42,6 +42,19 @@ export class RequestUsageTracker {
     this.output += text;
   }
 
+  /** True once the provider has sent anything of this request: usage or output. */
+  get answered(): boolean {
+    return this.raw !== undefined || this.output.length > 0;
+  }
+
+  /**
+   * The usage of a request the provider refused before answering (an HTTP error, a connection
+   * never made): zero tokens. Not an estimate of the prompt: nothing was processed or billed.
+   */
+  refusedUsage(): KnownUsage {
+    return { usage: estimateUsage({ promptTokens: 0 }) };
+  }
+
   /** The usage to save before the request ends, where the provider has stated its input. */
   earlyUsage(): KnownUsage | null {
     if (!EARLY_INPUT.has(this.provider) || !this.raw) return null;

@@ -219,6 +219,10 @@ describe('agent turn against the mock provider', function () {
       assert.doesNotMatch(result.error!, /test-key-123456/);
       assert.equal(stats.turns[0]!.requests.length, 1);
       assert.equal(stats.turns[0]!.requests[0]!.status, 'failed');
+      // Refused before any answer: nothing was processed, so nothing is counted or billed.
+      assert.equal(stats.turns[0]!.requests[0]!.usage.totalTokens, 0);
+      assert.equal(stats.total.totalTokens, 0);
+      assert.equal(stats.total.cost, '0.00');
     });
 
     it('429 then success: the retry is a request of its own', async () => {
@@ -230,6 +234,8 @@ describe('agent turn against the mock provider', function () {
         ['failed', 'completed'],
       );
       assert.match(reqs[0]!.error!, /429/);
+      assert.equal(reqs[0]!.usage.totalTokens, 0, 'the refused attempt used no tokens');
+      assert.equal(stats.total.inputTokens, mock.log.at(-1)!.usageReports.at(-1)!.numbers.inputNoCache);
     });
 
     it('500 after retries: failed, every attempt visible', async () => {

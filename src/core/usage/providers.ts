@@ -11,5 +11,5 @@ export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
 /** Narrows a string (a setting, a log field, a CLI flag) to a provider kind. */
 export function isProviderKind(value: unknown): value is ProviderKind {
-  return typeof value === 'string' && (PROVIDER_KINDS as readonly string[]).includes(value);
+  return (PROVIDER_KINDS as readonly unknown[]).includes(value);
 }

@@ -4,6 +4,7 @@
  * models, an approximation for the others — which is what `source: 'estimated'` says.
  */
 import { buildUsage } from './build';
+import { badCount } from './checkUsage';
 import type { InputTokenDetails, Usage } from './types';
 
 /** What is known about a request that has no reported usage. */
@@ -33,15 +34,18 @@ export function countTokens(text: string): number {
   return tokenizer().encode(text, { allowedSpecial: new Set(), disallowedSpecial: new Set() }).length;
 }
 
-/** An `estimated` usage record; throws RangeError on a bad `promptTokens`. */
+/**
+ * An `estimated` usage record. Throws RangeError on a prompt token count that is not a count
+ * (negative, fractional, above MAX_TOKENS), UsageRejected on a contradictory `inputTokenDetails`.
+ */
 export function estimateUsage(input: EstimateInput): Usage {
   const details = input.inputTokenDetails;
   let noCache: number;
   if (details) noCache = details.noCacheTokens;
   else if (input.promptTokens !== undefined) noCache = input.promptTokens;
   else noCache = countTokens(input.promptText ?? '');
-  if (!Number.isSafeInteger(noCache) || noCache < 0)
-    throw new RangeError(`bad prompt token count ${noCache}`);
+  const bad = badCount(noCache);
+  if (bad) throw new RangeError(`prompt token count ${bad}`);
   return buildUsage(
     {
       noCache,

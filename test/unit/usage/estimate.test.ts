@@ -47,3 +47,48 @@ describe('estimated usage (no provider report)', () => {
     assert.throws(() => estimateUsage({ promptTokens: 1.5 }), RangeError);
   });
 });
+
+describe('estimated usage: exact records and refusals', () => {
+  it('a refused request (zero prompt, no output) is the whole zero record, with no raw', () => {
+    assert.deepEqual(estimateUsage({ promptTokens: 0 }), {
+      inputTokens: 0,
+      inputTokenDetails: { noCacheTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 },
+      outputTokens: 0,
+      outputTokenDetails: { textTokens: 0, reasoningTokens: 0 },
+      totalTokens: 0,
+      source: 'estimated',
+    });
+  });
+
+  it('empty text is counted without loading the tokenizer (a quarter of a second most sessions never pay)', () => {
+    const key = require.resolve('gpt-tokenizer/encoding/o200k_base');
+    const loaded = require.cache[key];
+    delete require.cache[key];
+    try {
+      assert.equal(countTokens(''), 0);
+      assert.equal(estimateUsage({ promptTokens: 0, outputText: '', reasoningText: '' }).totalTokens, 0);
+      assert.equal(require.cache[key], undefined);
+    } finally {
+      if (loaded) require.cache[key] = loaded;
+    }
+  });
+
+  it('a prompt token count that is not a count is a RangeError that says why', () => {
+    assert.throws(() => estimateUsage({ promptTokens: -1 }), {
+      name: 'RangeError',
+      message: 'prompt token count is negative (-1)',
+    });
+    assert.throws(() => estimateUsage({ promptTokens: 2e10 }), {
+      name: 'RangeError',
+      message: 'prompt token count is 20000000000, above the 10000000000 sanity limit',
+    });
+  });
+
+  it('a provider input split whose 1-hour writes exceed its writes is refused, not recorded', () => {
+    const split = { noCacheTokens: 12, cacheReadTokens: 0, cacheWriteTokens: 100, cacheWrite1hTokens: 2048 };
+    assert.throws(() => estimateUsage({ inputTokenDetails: split }), {
+      name: 'UsageRejected',
+      message: 'cacheWrite1hTokens 2048 > cacheWriteTokens 100',
+    });
+  });
+});

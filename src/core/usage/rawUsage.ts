@@ -34,7 +34,7 @@ export function parseAnthropicUsage(raw: Record<string, unknown>): ParsedRaw {
   }
 
   const iterations = pick(raw, 'iterations');
-  if (Array.isArray(iterations) && iterations.length > 0) {
+  if (Array.isArray(iterations)) {
     const types = iterations.map((it) => pick(it, 'type'));
     if (!types.includes('fallback_message')) {
       const executor = iterations.filter((_, i) => types[i] === 'compaction' || types[i] === 'message');
@@ -120,13 +120,12 @@ export function parseCompatibleUsage(raw: Record<string, unknown>): ParsedRaw {
   let text: number;
   let reasoning: number;
   const surplus = total === undefined ? 0 : total - prompt - completion;
-  if (surplus > 0 && (reported === 0 || reported === surplus)) {
-    // Reasoning outside completion_tokens: the visible completion is all text.
+  if (surplus > 0 && reported === surplus) {
+    // Reasoning stated and left out of completion_tokens (xAI): the visible completion is all text.
     text = completion;
-    reasoning = surplus;
-    if (reported === 0)
-      notes.push(`total_tokens exceeds prompt + completion by ${surplus}; counted as reasoning`);
+    reasoning = reported;
   } else if (surplus > 0) {
+    // total_tokens holds tokens beyond prompt + completion that no field itemizes: unreported reasoning.
     text = minus(
       completion,
       reported,
@@ -162,15 +161,20 @@ export function parseCompatibleUsage(raw: Record<string, unknown>): ParsedRaw {
 function reportedCost(raw: Record<string, unknown>, notes: string[]): number | undefined {
   const cost = raw.cost;
   if (cost === undefined || cost === null) return undefined;
-  if (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0) {
+  if (!isAmount(cost)) {
     notes.push(`reported cost ${JSON.stringify(cost)} is not an amount; ignored`);
     return undefined;
   }
   if (raw.is_byok !== true) return cost;
   const upstream = pick(raw, 'cost_details', 'upstream_inference_cost');
-  if (typeof upstream === 'number' && Number.isFinite(upstream) && upstream >= 0) return cost + upstream;
+  if (isAmount(upstream)) return cost + upstream;
   notes.push('bring-your-own-key request without an upstream cost; only the OpenRouter fee is reported');
   return cost;
+}
+
+/** A charged amount in USD: a finite number, not negative. */
+function isAmount(value: unknown): value is number {
+  return Number.isFinite(value) && (value as number) >= 0;
 }
 
 /**

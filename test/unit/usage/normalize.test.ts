@@ -10,7 +10,7 @@ import {
 } from '../../../src/core/usage/normalize';
 import { PROVIDER_KINDS, type ProviderKind } from '../../../src/core/usage/providers';
 import type { Usage } from '../../../src/core/usage/types';
-import { usageFixture } from './fixture';
+import { usageFixture, wireEvents } from './fixture';
 
 function ok(result: NormalizeResult): Usage {
   if (!result.ok) assert.fail(`rejected: ${result.reason}`);
@@ -427,5 +427,228 @@ describe('usage normalization: AI SDK 6 step usage', () => {
       'openai',
     );
     assert.equal(r.ok, false);
+  });
+});
+
+describe('usage normalization: exact results and reasons', () => {
+  it('a provider usage yields the whole record, its raw object and no cost or notes it did not have', () => {
+    const { provider, usage } = rawOf('openai-chat-reasoning');
+    assert.deepEqual(fromRawUsage(provider, usage), {
+      ok: true,
+      usage: {
+        inputTokens: 1486,
+        inputTokenDetails: {
+          noCacheTokens: 78,
+          cacheReadTokens: 1408,
+          cacheWriteTokens: 0,
+          cacheWrite1hTokens: 0,
+        },
+        outputTokens: 651,
+        outputTokenDetails: { textTokens: 139, reasoningTokens: 512 },
+        totalTokens: 2137,
+        source: 'provider',
+        raw: usage,
+      },
+      notes: [],
+    });
+  });
+
+  it('a null count is an absent count (0), not a rejection', () => {
+    const r = fromRawUsage('openai-compatible', {
+      prompt_tokens: 31,
+      completion_tokens: 6,
+      total_tokens: null,
+      prompt_tokens_details: { cached_tokens: null },
+    });
+    assert.deepEqual(counts(ok(r)), {
+      input: 31,
+      noCache: 31,
+      cacheRead: 0,
+      cacheWrite: 0,
+      cacheWrite1h: 0,
+      output: 6,
+      text: 6,
+      reasoning: 0,
+      total: 37,
+    });
+  });
+
+  const reasons: [string, ProviderKind, unknown, string][] = [
+    [
+      'a bad nested count, by its dotted path',
+      'openai-chat',
+      { prompt_tokens: 10, prompt_tokens_details: { cached_tokens: -3 } },
+      'prompt_tokens_details.cached_tokens is negative (-3)',
+    ],
+    ['a string instead of an object', 'google', 'usage', 'google usage is string, not an object'],
+    [
+      'an array instead of an object',
+      'openai',
+      [{ input_tokens: 1 }],
+      'openai usage is object, not an object',
+    ],
+    [
+      // Each count passes the sanity limit, their sum does not.
+      'a prompt whose parts add up above the sanity limit',
+      'anthropic',
+      { input_tokens: 6e9, cache_read_input_tokens: 6e9, output_tokens: 1 },
+      'inputTokens is 12000000000, above the 10000000000 sanity limit',
+    ],
+    [
+      // OpenAI's own Chat API documents reasoning as part of completion_tokens: no server quirk applies.
+      "OpenAI's own Chat usage with reasoning above the completion",
+      'openai-chat',
+      { prompt_tokens: 10, completion_tokens: 5, completion_tokens_details: { reasoning_tokens: 9 } },
+      'reasoning_tokens (9) exceed completion_tokens (5)',
+    ],
+    [
+      'the same Chat-shaped usage under the openai kind',
+      'openai',
+      { prompt_tokens: 10, completion_tokens: 5, completion_tokens_details: { reasoning_tokens: 9 } },
+      'reasoning_tokens (9) exceed completion_tokens (5)',
+    ],
+    [
+      // prompt + completion = total: no reasoning can be outside completion_tokens.
+      'reasoning above a completion that the total confirms',
+      'openai-compatible',
+      {
+        prompt_tokens: 10,
+        completion_tokens: 5,
+        total_tokens: 15,
+        completion_tokens_details: { reasoning_tokens: 9 },
+      },
+      'reasoning_tokens (9) exceed completion_tokens (5)',
+    ],
+  ];
+  for (const [what, provider, raw, reason] of reasons) {
+    it(`rejects ${what}`, () => assert.deepEqual(fromRawUsage(provider, raw), { ok: false, reason }));
+  }
+
+  it('a programming error is thrown, not disguised as a rejected payload', () => {
+    const hostile = {
+      get prompt_tokens(): number {
+        throw new TypeError('boom');
+      },
+    };
+    assert.throws(() => fromRawUsage('openai-chat', hostile), { name: 'TypeError', message: 'boom' });
+  });
+});
+
+describe('usage normalization: OpenRouter charged cost', () => {
+  // The usage of the last chunk of test/fixtures/wire/openai-compatible/openrouter-cost.sse.
+  const recorded = () => {
+    const last = wireEvents('openai-compatible', 'openrouter-cost.sse').at(-1)!;
+    return last.usage as Record<string, unknown>;
+  };
+  const costOf = (raw: Record<string, unknown>) => {
+    const r = fromRawUsage('openai-compatible', raw);
+    assert.ok(r.ok);
+    return { cost: r.reportedCostUsd, notes: r.notes };
+  };
+
+  it('the recorded cost is reported as is (not bring-your-own-key: the null upstream cost is not read)', () => {
+    assert.deepEqual(costOf(recorded()), { cost: 0.000588, notes: [] });
+  });
+
+  it('a null cost is no cost and no oddity; a string or negative cost is ignored with a note', () => {
+    assert.deepEqual(costOf({ ...recorded(), cost: null }), { cost: undefined, notes: [] });
+    assert.deepEqual(costOf({ ...recorded(), cost: -0.01 }), {
+      cost: undefined,
+      notes: ['reported cost -0.01 is not an amount; ignored'],
+    });
+    assert.deepEqual(costOf({ ...recorded(), cost: '0.000588' }), {
+      cost: undefined,
+      notes: ['reported cost "0.000588" is not an amount; ignored'],
+    });
+  });
+
+  it('bring-your-own-key: the fee plus the upstream charge, a zero upstream charge included', () => {
+    const byok = (upstream: unknown) => ({
+      ...recorded(),
+      is_byok: true,
+      cost_details: { upstream_inference_cost: upstream },
+    });
+    assert.deepEqual(costOf(byok(0.0019)), { cost: 0.000588 + 0.0019, notes: [] });
+    assert.deepEqual(costOf(byok(0)), { cost: 0.000588, notes: [] });
+    const feeOnly = {
+      cost: 0.000588,
+      notes: ['bring-your-own-key request without an upstream cost; only the OpenRouter fee is reported'],
+    };
+    assert.deepEqual(costOf(byok(null)), feeOnly);
+    assert.deepEqual(costOf(byok('0.0019')), feeOnly);
+    assert.deepEqual(costOf(byok(-0.0019)), feeOnly);
+    assert.deepEqual(costOf(byok(JSON.parse('1e999'))), feeOnly, 'an overflowing JSON number is Infinity');
+  });
+});
+
+describe('usage normalization: AI SDK step usage, exact results and reasons', () => {
+  const sdk = (usage: SdkStepUsage) => fromSdkUsage(usage, 'openai');
+
+  it('without raw: the SDK fields, source provider, no notes and no raw', () => {
+    assert.deepEqual(sdk({ inputTokens: 194, outputTokens: 2 }), {
+      ok: true,
+      usage: {
+        inputTokens: 194,
+        inputTokenDetails: {
+          noCacheTokens: 194,
+          cacheReadTokens: 0,
+          cacheWriteTokens: 0,
+          cacheWrite1hTokens: 0,
+        },
+        outputTokens: 2,
+        outputTokenDetails: { textTokens: 2, reasoningTokens: 0 },
+        totalTokens: 196,
+        source: 'provider',
+      },
+      notes: [],
+    });
+  });
+
+  it('text and reasoning without an outputTokens make the output', () => {
+    const u = ok(sdk({ outputTokenDetails: { textTokens: 7, reasoningTokens: 3 } }));
+    assert.equal(u.outputTokens, 10);
+    assert.equal(u.outputTokenDetails.textTokens, 7);
+  });
+
+  const reasons: [string, SdkStepUsage, string][] = [
+    [
+      'cache tokens above the input',
+      { inputTokens: 10, inputTokenDetails: { cacheReadTokens: 8, cacheWriteTokens: 5 } },
+      'cache tokens (13) exceed inputTokens (10)',
+    ],
+    [
+      'an input that is not the sum of its parts',
+      { inputTokens: 10, inputTokenDetails: { noCacheTokens: 8, cacheReadTokens: 5 } },
+      'inputTokens 10 ≠ noCache 8 + cacheRead 5 + cacheWrite 0',
+    ],
+    [
+      'reasoning above the output',
+      { outputTokens: 5, outputTokenDetails: { reasoningTokens: 9 } },
+      'reasoningTokens (9) exceed outputTokens (5)',
+    ],
+    [
+      'an output that is not text + reasoning',
+      { outputTokens: 10, outputTokenDetails: { textTokens: 4, reasoningTokens: 3 } },
+      'outputTokens 10 ≠ text 4 + reasoning 3',
+    ],
+  ];
+  for (const [what, usage, reason] of reasons) {
+    it(`rejects ${what}`, () => assert.deepEqual(sdk(usage), { ok: false, reason }));
+  }
+
+  it('when both raw and the SDK fields are unusable, the reason gives both', () => {
+    const r = fromSdkUsage(
+      {
+        inputTokens: 10,
+        inputTokenDetails: { noCacheTokens: 8, cacheReadTokens: 5 },
+        raw: { prompt_tokens: -1 },
+      },
+      'openai-chat',
+    );
+    assert.deepEqual(r, {
+      ok: false,
+      reason:
+        'inputTokens 10 ≠ noCache 8 + cacheRead 5 + cacheWrite 0 (raw usage: prompt_tokens is negative (-1))',
+    });
   });
 });

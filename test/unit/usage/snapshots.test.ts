@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { fromRawUsage } from '../../../src/core/usage/normalize';
-import type { ProviderKind } from '../../../src/core/usage/providers';
+import { PROVIDER_KINDS, type ProviderKind } from '../../../src/core/usage/providers';
 import {
   mergeAnthropicStreamUsage,
   mergeUsageSnapshot,
@@ -11,7 +11,7 @@ import {
   usageInStreamEvent,
   usageOfRequest,
 } from '../../../src/core/usage/snapshots';
-import { usageFixture } from './fixture';
+import { usageFixture, wireEvents } from './fixture';
 
 function streamUsage(name: string) {
   const f = usageFixture(name);
@@ -142,4 +142,70 @@ describe('usage snapshots of one request: the latest wins, nothing is added twic
       );
     });
   }
+});
+
+describe('usage in stream events: only the events that carry it', () => {
+  it('an undefined field of a later snapshot erases nothing; a value of another kind replaces the earlier one', () => {
+    assert.deepEqual(
+      mergeUsageSnapshot({ input_tokens: 50 }, { input_tokens: undefined, output_tokens: 9 }),
+      {
+        input_tokens: 50,
+        output_tokens: 9,
+      },
+    );
+    assert.deepEqual(
+      mergeUsageSnapshot({ cost_details: { upstream_inference_cost: 1 } }, { cost_details: 0 }),
+      {
+        cost_details: 0,
+      },
+    );
+  });
+
+  it('an event that is not an object carries no usage, whatever the provider', () => {
+    for (const provider of PROVIDER_KINDS) {
+      for (const event of [null, undefined, '[DONE]', 42]) {
+        assert.equal(usageInStreamEvent(provider, event), undefined, `${provider} ${String(event)}`);
+      }
+    }
+  });
+
+  it('a usage sent as null is no usage (undefined, not null)', () => {
+    assert.equal(usageInStreamEvent('google', { candidates: [], usageMetadata: null }), undefined);
+    assert.equal(usageInStreamEvent('anthropic', { type: 'message_delta', usage: null }), undefined);
+  });
+
+  it('Anthropic: only message_start and message_delta carry usage', () => {
+    assert.equal(usageInStreamEvent('anthropic', { type: 'message_start' }), undefined);
+    // A whole non-streamed Message has a usage too, but it is not a stream event.
+    assert.equal(
+      usageInStreamEvent('anthropic', { type: 'message', usage: { input_tokens: 12 } }),
+      undefined,
+    );
+  });
+
+  it('Anthropic recorded stream with a 1-hour cache write: the split survives the merge', () => {
+    const raw = mergeAnthropicStreamUsage(wireEvents('anthropic', 'text-cache-1h.sse'));
+    const r = fromRawUsage('anthropic', raw);
+    assert.ok(r.ok);
+    assert.deepEqual(r.usage.inputTokenDetails, {
+      noCacheTokens: 12,
+      cacheReadTokens: 40960,
+      cacheWriteTokens: 2048,
+      cacheWrite1hTokens: 2048,
+    });
+    assert.equal(r.usage.outputTokens, 14, 'the last message_delta, not 1 + 14');
+  });
+
+  it('an OpenAI-compatible server sending running usage in every chunk (vLLM): the last one, once', () => {
+    let state = NO_SNAPSHOTS;
+    for (const event of wireEvents('openai-compatible', 'usage-every-chunk.sse')) {
+      const part = usageInStreamEvent('openai-compatible', event);
+      if (part) state = recordUsageSnapshot(state, 'req-1', 'openai-compatible', part);
+    }
+    const r = usageOfRequest(state, 'req-1');
+    assert.ok(r?.ok);
+    assert.equal(r.usage.inputTokens, 31);
+    assert.equal(r.usage.outputTokens, 6, 'not 0 + 1 + 3 + 4 + 5 + 6 + 6');
+    assert.equal(r.usage.totalTokens, 37);
+  });
 });

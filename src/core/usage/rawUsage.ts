@@ -120,8 +120,9 @@ export function parseCompatibleUsage(raw: Record<string, unknown>): ParsedRaw {
   let text: number;
   let reasoning: number;
   const surplus = total === undefined ? 0 : total - prompt - completion;
-  if (surplus > 0 && reported === surplus) {
-    // Reasoning stated and left out of completion_tokens (xAI): the visible completion is all text.
+  if (reported === surplus) {
+    // Reasoning stated and left out of completion_tokens, as the total confirms (xAI): the visible
+    // completion is all text. (Both 0: no reasoning, the same as the last branch.)
     text = completion;
     reasoning = reported;
   } else if (surplus > 0) {

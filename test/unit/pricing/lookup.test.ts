@@ -66,9 +66,9 @@ describe('price catalog lookups', () => {
     assert.equal(cat.modelPrices('gpt-4o', 'openai')?.match?.providerId, 'openai');
   });
 
+  // Each test builds its catalogs: a catalog remembers what it found.
   describe('an OpenAI-compatible model id', () => {
-    const cat = loadCatalog();
-    const match = (model: string, baseUrl?: string) =>
+    const match = (model: string, baseUrl?: string, cat = loadCatalog()) =>
       cat.modelPrices(model, 'openai-compatible', baseUrl ? { baseUrl } : {})?.match ?? null;
 
     it('vendor/model is OpenRouter’s listing first (not Google’s gemini-2.0-flash, which the id also matches)', () => {
@@ -97,8 +97,9 @@ describe('price catalog lookups', () => {
 
     it('the server’s base URL picks its own listing, and only for lookups with that URL', () => {
       const groq = 'https://api.groq.com/openai/v1';
-      assert.equal(match('openai/gpt-oss-120b')?.providerId, 'openrouter');
-      assert.equal(match('openai/gpt-oss-120b', groq)?.providerId, 'groq');
+      const cat = loadCatalog();
+      assert.equal(match('openai/gpt-oss-120b', undefined, cat)?.providerId, 'openrouter');
+      assert.equal(match('openai/gpt-oss-120b', groq, cat)?.providerId, 'groq');
       assert.equal(
         cat.modelPrices('openai/gpt-oss-120b', 'openai-compatible', { baseUrl: groq })?.prices.input.base,
         150_000n,
@@ -109,7 +110,7 @@ describe('price catalog lookups', () => {
         null,
         'OpenRouter lists none',
       );
-      assert.equal(match('openai/gpt-oss-120b')?.providerId, 'openrouter');
+      assert.equal(match('openai/gpt-oss-120b', undefined, cat)?.providerId, 'openrouter');
     });
   });
 

@@ -79,10 +79,8 @@ export class PriceCatalog {
     return {
       catalog: this.label,
       match: { providerId: result.provider.id, modelId: result.model.id },
-      anthropic:
-        provider === 'anthropic' ||
-        result.provider.id === 'anthropic' ||
-        /^anthropic\//i.test(result.model.id),
+      // Anthropic's own list (every `anthropic` kind lookup lands there) or OpenRouter's `anthropic/…`.
+      anthropic: result.provider.id === 'anthropic' || result.model.id.startsWith('anthropic/'),
       prices,
     };
   }
@@ -100,7 +98,7 @@ export class PriceCatalog {
   }
 
   private find(model: string, provider: ProviderKind, options: LookupOptions): Found | null {
-    const key = `${provider}\u0000${model}\u0000${options.baseUrl ?? ''}`;
+    const key = JSON.stringify([provider, model, options.baseUrl]);
     let found = this.found.get(key);
     if (found === undefined) {
       found = search(model, provider, options);

@@ -14,6 +14,7 @@ import { z } from 'zod';
 // Real catalog prices go down to $0.002/MTok; a positive price below $0.001 is almost surely per token.
 const SMALLEST_PER_MTOK = 0.001;
 const LARGEST_PER_MTOK = 10_000;
+const LARGEST_CONTEXT = 1_000_000_000;
 
 const perMTok = z
   .number({ error: 'expected a number of USD per million tokens (e.g. 3 for $3/MTok)' })
@@ -25,19 +26,22 @@ const perMTok = z
   });
 
 const modelOverrideSchema = z
-  .strictObject({
-    inputPerMTok: perMTok.optional(),
-    outputPerMTok: perMTok.optional(),
-    cacheReadPerMTok: perMTok.optional(),
-    cacheWritePerMTok: perMTok.optional(),
-    cacheWrite1hPerMTok: perMTok.optional(),
-    contextWindow: z
-      .number({ error: 'expected a whole number of tokens' })
-      .int({ error: 'expected a whole number of tokens' })
-      .positive({ error: 'expected a positive number of tokens' })
-      .max(1e9)
-      .optional(),
-  })
+  .strictObject(
+    {
+      inputPerMTok: perMTok.optional(),
+      outputPerMTok: perMTok.optional(),
+      cacheReadPerMTok: perMTok.optional(),
+      cacheWritePerMTok: perMTok.optional(),
+      cacheWrite1hPerMTok: perMTok.optional(),
+      contextWindow: z
+        .number({ error: 'expected a whole number of tokens' }) // also the message of .int()
+        .int()
+        .positive({ error: 'expected a positive number of tokens' })
+        .max(LARGEST_CONTEXT, { error: `above ${LARGEST_CONTEXT} tokens; give the context window in tokens` })
+        .optional(),
+    },
+    { error: 'expected an object such as {"inputPerMTok": 3, "outputPerMTok": 15}' },
+  )
   .superRefine((o, ctx) => {
     const hasPrice = [o.cacheReadPerMTok, o.cacheWritePerMTok, o.cacheWrite1hPerMTok].some(
       (p) => p !== undefined,
@@ -63,11 +67,14 @@ const modelOverrideSchema = z
     }
   });
 
-const priceOverridesSchema = z.strictObject({
-  models: z.record(z.string().min(1, { error: 'a model id cannot be empty' }), modelOverrideSchema, {
-    error: 'expected an object of model ids',
-  }),
-});
+const priceOverridesSchema = z.strictObject(
+  {
+    models: z.record(z.string().min(1, { error: 'a model id cannot be empty' }), modelOverrideSchema, {
+      error: 'expected an object of model ids',
+    }),
+  },
+  { error: 'expected a JSON object' },
+);
 
 /** One model's override. */
 export type ModelOverride = z.infer<typeof modelOverrideSchema>;
@@ -87,7 +94,8 @@ export class PriceFileError extends Error {
 export function parsePriceOverrides(text: string, file: string): PriceOverrides {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // Some Windows editors save a byte-order mark first; JSON.parse would refuse it.
+    json = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
   } catch (err) {
     throw new PriceFileError(
       `Bad price file ${file}: not valid JSON (${(err as Error).message}); fix its syntax.`,
@@ -101,7 +109,9 @@ export function parsePriceOverrides(text: string, file: string): PriceOverrides 
     issue.code === 'unrecognized_keys'
       ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} ` +
         `(allowed: ${where === '' ? '"models"' : Object.keys(modelOverrideSchema.shape).join(', ')})`
-      : issue.message;
+      : issue.code === 'invalid_key'
+        ? issue.issues[0]!.message // the model id's own message, not the record's
+        : issue.message;
   const hint =
     issue.path.length <= 1
       ? 'the file must look like {"models": {"<model id>": {"inputPerMTok": 3, "outputPerMTok": 15}}}'
@@ -122,15 +132,9 @@ export async function readPriceOverrides(file: string): Promise<PriceOverrides> 
   return parsePriceOverrides(text, file);
 }
 
-/** `models["gpt-4o"].inputPerMTok` for a zod issue path. */
+/** `models["gpt-4o"].inputPerMTok` for a zod issue path (every path below the top starts at `models`). */
 function fieldPath(path: readonly PropertyKey[]): string {
   return path
-    .map((p, i) =>
-      i === 1 && path[0] === 'models'
-        ? `[${JSON.stringify(String(p))}]`
-        : i === 0
-          ? String(p)
-          : `.${String(p)}`,
-    )
+    .map((p, i) => (i === 1 ? `[${JSON.stringify(String(p))}]` : i === 0 ? String(p) : `.${String(p)}`))
     .join('');
 }

@@ -50,8 +50,8 @@ export function priceRequest(
   catalog: PriceCatalog,
   options: PriceOptions = {},
 ): Cost {
-  const reported = options.reportedCostUsd;
-  if (reported !== undefined && Number.isFinite(reported) && reported >= 0) {
+  const reported = options.reportedCostUsd ?? Number.NaN; // absent, NaN, ±Infinity, negative: not a cost
+  if (Number.isFinite(reported) && reported >= 0) {
     return { pico: usdToPico(reported).toString(), basis: 'reported' };
   }
   const priced = catalog.modelPrices(model, provider, options);

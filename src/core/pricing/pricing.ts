@@ -31,10 +31,7 @@ export function pricingOf(catalog: PriceCatalog): Pricing {
   return {
     catalog,
     price: (usage, model, provider, reportedCostUsd, where = {}) =>
-      priceRequest(usage, model, kindOf(provider), catalog, {
-        ...where,
-        ...(reportedCostUsd === undefined ? {} : { reportedCostUsd }),
-      }),
+      priceRequest(usage, model, kindOf(provider), catalog, { ...where, reportedCostUsd }),
     contextLimit: (model, provider, where) => catalog.contextLimit(model, kindOf(provider), where),
   };
 }

@@ -3,7 +3,7 @@ import * as genaiPrices from '@pydantic/genai-prices';
 import fc from 'fast-check';
 import { BUNDLED_CATALOG, loadCatalog, PriceCatalog } from '../../../src/core/pricing/catalog';
 import { parsePriceOverrides } from '../../../src/core/pricing/overrides';
-import { priceRequest } from '../../../src/core/pricing/priceRequest';
+import { appliedPrices, priceRequest } from '../../../src/core/pricing/priceRequest';
 import { buildUsage, type UsageParts } from '../../../src/core/usage/build';
 import { fromRawUsage } from '../../../src/core/usage/normalize';
 import type { Usage } from '../../../src/core/usage/types';
@@ -161,6 +161,55 @@ describe('request cost: exact pico-dollars from catalog prices', () => {
       reportedCostUsd: Number.NaN,
     });
     assert.equal(bogus.basis, 'unknown');
+  });
+
+  it('a reported cost that is no amount (negative, infinite) is ignored: the catalog prices the request', () => {
+    const u = usage({ noCache: 1000 });
+    for (const reportedCostUsd of [-0.01, Number.POSITIVE_INFINITY]) {
+      const cost = priceRequest(u, 'claude-sonnet-4-5', 'anthropic', catalog, { reportedCostUsd });
+      assert.equal(cost.basis, 'computed', `reported ${reportedCostUsd}`);
+      assert.equal(cost.pico, '3000000000');
+    }
+  });
+
+  it('an override’s own 1-hour cache-write price is used as given, even on Anthropic', () => {
+    const cat = new PriceCatalog(
+      BUNDLED_CATALOG,
+      parsePriceOverrides(
+        '{"models":{"claude-x":{"inputPerMTok":3,"outputPerMTok":15,"cacheReadPerMTok":0.3,' +
+          '"cacheWritePerMTok":3.75,"cacheWrite1hPerMTok":5}}}',
+        'p',
+      ),
+    );
+    const cost = priceRequest(
+      usage({ noCache: 10, cacheRead: 100, cacheWrite: 1000, cacheWrite1h: 400, text: 1 }),
+      'claude-x',
+      'anthropic',
+      cat,
+    );
+    assert.deepEqual(cost.price, {
+      input: '3000000',
+      cacheRead: '300000',
+      cacheWrite: '3750000',
+      cacheWrite1h: '5000000',
+      output: '15000000',
+    });
+    assert.equal(
+      cost.pico,
+      (10n * 3_000_000n + 100n * 300_000n + 600n * 3_750_000n + 400n * 5_000_000n + 15_000_000n).toString(),
+    );
+  });
+
+  it('applied prices name a tier start only when the prompt passed one', () => {
+    const prices = catalog.modelPrices('claude-sonnet-4-5', 'anthropic')!.prices;
+    assert.deepEqual(appliedPrices(prices, 200_000, true), {
+      input: 3_000_000n,
+      cacheRead: 300_000n,
+      cacheWrite: 3_750_000n,
+      cacheWrite1h: 6_000_000n,
+      output: 15_000_000n,
+    });
+    assert.equal(appliedPrices(prices, 200_001, true).tierStart, 200_000);
   });
 
   it('a missing cache-read price bills cached tokens at the input price (the catalog meaning)', () => {

@@ -6,6 +6,7 @@
  *   <dir>/sessions/aside/                  torn tails and unreadable files, kept rather than deleted
  *   <dir>/sessions/trash/                  deleted sessions
  *   <dir>/sessions/legacy/                 format-0 logs that were converted when continued
+ *   <dir>/cache/checkpoints/<id>.json      a long session's folded state (a cache: checkpoint.ts)
  *   <dir>/message-history-<id>.json        an older tool's files (also read from sessions/)
  */
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ export interface Layout {
   trash: string;
   legacy: string;
   index: string;
+  checkpoints: string;
 }
 
 export function layoutOf(dir: string): Layout {
@@ -28,6 +30,7 @@ export function layoutOf(dir: string): Layout {
     trash: join(sessions, 'trash'),
     legacy: join(sessions, 'legacy'),
     index: join(dir, 'index.json'),
+    checkpoints: join(dir, 'cache', 'checkpoints'),
   };
 }
 

@@ -32,6 +32,8 @@ export interface ParsedLog {
   needsNewline: boolean;
   /** Non-blank lines seen, torn tail included. */
   lines: number;
+  /** The number of the last newline-ended line (blank lines counted), after `firstLine`. */
+  lastWholeLine: number;
 }
 
 const NL = 0x0a;
@@ -42,8 +44,12 @@ type LineResult =
   | { kind: 'newer-unknown'; version: number }
   | { kind: 'bad'; why: string };
 
-/** Parses a log's bytes; problems (bad lines, a torn tail) go to `problems`. */
-export function parseLog(buf: Buffer, problems: ProblemList): ParsedLog {
+/**
+ * Parses a log's bytes; problems (bad lines, a torn tail) go to `problems`. `firstLine`: the
+ * lines before `buf` (when it is the part of a log after a checkpoint), so problems name the
+ * line in the whole file.
+ */
+export function parseLog(buf: Buffer, problems: ProblemList, firstLine = 0): ParsedLog {
   const out: ParsedLog = {
     events: [],
     format0: [],
@@ -53,13 +59,14 @@ export function parseLog(buf: Buffer, problems: ProblemList): ParsedLog {
     torn: null,
     needsNewline: false,
     lines: 0,
+    lastWholeLine: firstLine,
   };
   // latin1 maps each byte to one char, so string offsets are byte offsets; a line with any
   // byte >= 0x80 misses the (ASCII-only) fast path and is decoded as UTF-8 on its own.
   const text = buf.toString('latin1');
   const last = buf.lastIndexOf(NL);
   let start = 0;
-  let lineNo = 0;
+  let lineNo = firstLine;
   while (start <= last) {
     const end = text.indexOf('\n', start);
     lineNo++;
@@ -70,6 +77,7 @@ export function parseLog(buf: Buffer, problems: ProblemList): ParsedLog {
     take(out, r, problems, `line ${lineNo}`);
   }
   out.goodLength = last + 1;
+  out.lastWholeLine = lineNo;
   if (last + 1 < buf.length) {
     lineNo++;
     const r = parseLine(buf, text, last + 1, buf.length);

@@ -10,8 +10,17 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { basename, join } from 'node:path';
-import { emptySession, foldEvents, type SessionState } from '../ledger/ledger';
+import { applyEvent, emptySession, foldEvents, type SessionState } from '../ledger/ledger';
 import { type Logger, noopLogger } from '../log';
+import {
+  CHECKPOINT_MIN_BYTES,
+  CHECKPOINT_REFRESH_BYTES,
+  type Checkpoint,
+  endHash,
+  headHash,
+  readCheckpoint,
+  writeCheckpoint,
+} from './checkpoint';
 import type { ConvertContext, Converted, PriceFn } from './convert';
 import { LOG_VERSION, type SessionEvent } from './events';
 import { convertFormat0 } from './format0';
@@ -46,6 +55,11 @@ export interface ReadContext {
   now?: () => Date;
   /** A file that holds nothing yet but may be being created right now: leave it alone. */
   mayBeNew?: (f: SessionFile, mtimeMs: number) => boolean;
+  /**
+   * Use and keep fold checkpoints (checkpoint.ts): a long log is then read from where its
+   * checkpoint ends. Off for readers that must see every byte (imports, audits, index rebuilds).
+   */
+  checkpoints?: boolean;
 }
 
 export type ReadResult =
@@ -85,13 +99,17 @@ async function readSessionFileOrThrow(f: SessionFile, ctx: ReadContext): Promise
   const problems = new ProblemList(f.path);
   let buf: Buffer;
   let mtimeMs: number;
+  let checkpoint: Checkpoint | null = null;
   try {
     const fh = await fs.open(f.path, 'r');
     try {
       const st = await fh.stat();
       if (!st.isFile()) throw new Error('not a regular file');
       mtimeMs = st.mtimeMs;
-      buf = await fh.readFile();
+      if (f.kind === 'log' && ctx.checkpoints && st.size >= CHECKPOINT_MIN_BYTES) {
+        checkpoint = await readCheckpoint(ctx.layout, f.sessionId, fh, st.size, logger);
+      }
+      buf = await readFrom(fh, checkpoint?.logBytes ?? 0, st.size);
     } finally {
       await fh.close();
     }
@@ -100,6 +118,12 @@ async function readSessionFileOrThrow(f: SessionFile, ctx: ReadContext): Promise
     return unreadable(f, `cannot be read: ${(e as Error).message}`, problems, ctx, logger);
   }
   const now = (ctx.now ?? (() => new Date()))();
+  if (checkpoint) {
+    const r = await afterCheckpoint(f, ctx, checkpoint, buf, mtimeMs, problems, now, logger);
+    if (r) return r;
+    // Old-format lines after the checkpoint: nothing a checkpoint is for. Read it all.
+    return readSessionFileOrThrow(f, { ...ctx, checkpoints: false });
+  }
   const convertCtx: ConvertContext = {
     sessionId: f.sessionId,
     problems,
@@ -169,6 +193,26 @@ async function readSessionFileOrThrow(f: SessionFile, ctx: ReadContext): Promise
     const created = parsed.events.find((e) => e.type === 'session.created');
     const state = fold(f.sessionId, parsed.events, created?.approximate === true);
     const loaded: LoadedSession = { state, readOnly, format: 'v1', problems: problems.done() };
+    const clean =
+      loaded.problems.length === 0 &&
+      parsed.format0.length === 0 &&
+      !parsed.torn &&
+      !parsed.needsNewline &&
+      parsed.goodLength === buf.length;
+    if (ctx.checkpoints && clean && !readOnly && buf.length >= CHECKPOINT_MIN_BYTES) {
+      await writeCheckpoint(
+        ctx.layout,
+        {
+          state,
+          logBytes: buf.length,
+          lines: parsed.lastWholeLine,
+          newestVersion: parsed.newestVersion,
+          head: headHash(buf),
+          end: endHash(buf),
+        },
+        logger,
+      );
+    }
     return {
       ok: true,
       loaded,
@@ -184,6 +228,98 @@ async function readSessionFileOrThrow(f: SessionFile, ctx: ReadContext): Promise
   const state = fold(f.sessionId, converted.events, converted.approximate);
   const loaded: LoadedSession = { state, readOnly: false, format: 'v0', problems: problems.done() };
   return { ok: true, loaded, ...base, sha256: sha256(), parsed, converted, newestVersion: 0 };
+}
+
+/** The bytes of an open file from `position` to its end (`size` is what it had when opened). */
+async function readFrom(fh: fs.FileHandle, position: number, size: number): Promise<Buffer> {
+  if (position === 0) return fh.readFile();
+  const chunks: Buffer[] = [];
+  let at = position;
+  let want = Math.max(size - position, 64 * 1024);
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(want);
+    const { bytesRead } = await fh.read(chunk, 0, want, at);
+    if (bytesRead === 0) break;
+    chunks.push(chunk.subarray(0, bytesRead));
+    at += bytesRead;
+    want = 64 * 1024; // the log grew while it was read: take the rest too
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+}
+
+/**
+ * A v1 log read from where its checkpoint ends: the checkpoint's state, with the events after it
+ * folded on top. Null when the bytes after it hold old-format lines (the caller reads it all).
+ */
+async function afterCheckpoint(
+  f: SessionFile,
+  ctx: ReadContext,
+  c: Checkpoint,
+  tail: Buffer,
+  mtimeMs: number,
+  problems: ProblemList,
+  now: Date,
+  logger: Logger,
+): Promise<ReadResult | null> {
+  const parsed = parseLog(tail, problems, c.lines);
+  if (parsed.format0.length > 0) return null;
+  logger.debug('session read from its checkpoint', {
+    sessionId: f.sessionId,
+    checkpointBytes: c.logBytes,
+    tailBytes: tail.length,
+  });
+  if (parsed.torn) {
+    const keptAt = await keepTornAside(f, parsed.torn, ctx.layout, now, logger);
+    problems.add(
+      'torn-tail',
+      `the last line was cut off (${parsed.torn.length} bytes, no newline, not a whole record): ignored` +
+        (keptAt ? '' : ' (and it could not be copied aside)'),
+      keptAt ?? undefined,
+    );
+  }
+  const state = c.state;
+  for (const e of parsed.events) applyEvent(state, e);
+  state.sessionId = f.sessionId;
+  const newestVersion = Math.max(c.newestVersion, parsed.newestVersion);
+  const readOnly = newestVersion > LOG_VERSION;
+  if (readOnly && parsed.newerSkipped === 0) {
+    problems.add(
+      'newer-version',
+      `written by a newer Tally (log version ${newestVersion}; this build writes ${LOG_VERSION}): read-only`,
+    );
+  }
+  const loaded: LoadedSession = { state, readOnly, format: 'v1', problems: problems.done() };
+  const whole: ParsedLog = {
+    ...parsed,
+    newestVersion,
+    goodLength: c.logBytes + parsed.goodLength,
+    lines: c.lines + parsed.lines,
+  };
+  const clean = loaded.problems.length === 0 && !parsed.torn && !parsed.needsNewline;
+  if (clean && !readOnly && parsed.goodLength >= CHECKPOINT_REFRESH_BYTES) {
+    await writeCheckpoint(
+      ctx.layout,
+      {
+        state,
+        logBytes: whole.goodLength,
+        lines: parsed.lastWholeLine,
+        newestVersion,
+        head: c.head,
+        end: endHash(tail.subarray(0, parsed.goodLength)),
+      },
+      logger,
+    );
+  }
+  return {
+    ok: true,
+    loaded,
+    size: c.logBytes + tail.length,
+    mtimeMs,
+    sha256: null,
+    parsed: whole,
+    converted: null,
+    newestVersion,
+  };
 }
 
 function fold(sessionId: string, events: SessionEvent[], approximate: boolean): SessionState {

@@ -9,6 +9,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { emptySession } from '../ledger/ledger';
 import { type Logger, noopLogger } from '../log';
+import { removeCheckpoint } from './checkpoint';
 import type { ConvertContext, Converted, PriceFn } from './convert';
 import { LOG_VERSION, sessionEventSchema } from './events';
 import { keepLegacyOriginal, recognizeOldFile, syncDir, writeConvertedLog } from './importing';
@@ -129,7 +130,7 @@ export class SessionStore {
     if (!isSafeSessionId(sessionId)) return null;
     const f = await this.locate(sessionId);
     if (!f) return null;
-    const r = await readSessionFile(f, this.readContext());
+    const r = await readSessionFile(f, { ...this.readContext(), checkpoints: true });
     if (r.ok) return r.loaded;
     return r.skipped ? null : placeholderSession(sessionId, r.problems);
   }
@@ -266,6 +267,8 @@ export class SessionStore {
     if (!isSafeSessionId(sessionId)) return false;
     await this.writers.get(sessionId)?.close();
     const files = (await this.sessionFiles()).get(sessionId) ?? [];
+    // A cache of what is being deleted: never of use again (a new log under this id is another).
+    await removeCheckpoint(this.layout, sessionId);
     if (opts.purge) {
       const tombstones = trashFiles(await readdirOrEmpty(this.layout.trash)).filter(
         (t) => t.sessionId === sessionId,
@@ -513,7 +516,7 @@ export class SessionStore {
   ): Promise<{ writer: SessionWriter; alone: boolean } | null> {
     let f = await this.locate(sessionId);
     if (!f) throw new Error(`no session "${sessionId}"`);
-    let r = await readSessionFile(f, this.readContext());
+    let r = await readSessionFile(f, { ...this.readContext(), checkpoints: true });
     if (r.ok && r.loaded.format !== 'v1') {
       await this.convertInPlace(f, r);
       f = { sessionId, path: this.logPath(sessionId), kind: 'log' };

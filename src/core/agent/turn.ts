@@ -228,6 +228,9 @@ async function runTurnSteps(
     let stepUsage: LanguageModelUsage | undefined;
     let streamError: unknown;
     let inputWritten = false;
+    // The input usage is saved while the stream goes on: the loop never waits on the disk
+    // mid-stream. A failed save stops the request at once, and is thrown after the stream.
+    let earlyWrite: Promise<void> | undefined;
     touch();
     try {
       const result = streamText({
@@ -250,7 +253,11 @@ async function runTurnSteps(
               const early = tracker.earlyUsage();
               if (early) {
                 inputWritten = true;
-                await record(early.usage, early.reportedCostUsd, false);
+                earlyWrite = record(early.usage, early.reportedCostUsd, false).catch((e: unknown) => {
+                  controller.abort(e);
+                  throw e;
+                });
+                earlyWrite.catch(() => {}); // awaited below; this only marks it handled meanwhile
               }
             }
             break;
@@ -292,6 +299,8 @@ async function runTurnSteps(
       clearTimeout(idle);
       o.signal?.removeEventListener('abort', onAbort);
     }
+    // The early save is in the log before anything else of this request is (appends keep order).
+    if (earlyWrite) await earlyWrite;
     // An abort surfaces as whatever the SDK wrapped it in; the reason is the truth.
     if (controller.signal.aborted && (!streamError || controller.signal.reason instanceof StallError)) {
       streamError = controller.signal.reason;

@@ -14,6 +14,22 @@ const common = {
   legalComments: 'none',
 };
 
+/**
+ * The o200k tokenizer (2.7 MB, most of it its vocabulary) is a bundle of its own, `dist/tokenizer.js`,
+ * required from the host and the CLI only the first time a request needs a local estimate
+ * (src/core/usage/estimate.ts): activation and most CLI runs never parse it.
+ * @type {esbuild.Plugin}
+ */
+const tokenizerApart = {
+  name: 'tokenizer-apart',
+  setup(build) {
+    build.onResolve({ filter: /^gpt-tokenizer\/encoding\/o200k_base$/ }, () => ({
+      path: './tokenizer.js',
+      external: true,
+    }));
+  },
+};
+
 /** @type {esbuild.BuildOptions[]} */
 const targets = [
   {
@@ -24,6 +40,7 @@ const targets = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
+    plugins: [tokenizerApart],
   },
   {
     ...common,
@@ -32,6 +49,17 @@ const targets = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    plugins: [tokenizerApart],
+  },
+  {
+    ...common,
+    entryPoints: { tokenizer: 'gpt-tokenizer/encoding/o200k_base' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: false,
+    minify: true,
   },
   {
     ...common,

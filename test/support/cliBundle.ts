@@ -21,6 +21,27 @@ export function cliEntry(): Promise<string> {
       format: 'cjs',
       target: 'node20',
       logLevel: 'error',
+      // As scripts/build.mjs: the tokenizer is a file of its own, required on first use.
+      plugins: [
+        {
+          name: 'tokenizer-apart',
+          setup(b) {
+            b.onResolve({ filter: /^gpt-tokenizer\/encoding\/o200k_base$/ }, () => ({
+              path: './tokenizer.js',
+              external: true,
+            }));
+          },
+        },
+      ],
+    });
+    await esbuild.build({
+      entryPoints: ['gpt-tokenizer/encoding/o200k_base'],
+      outfile: join(dir, 'tokenizer.js'),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      logLevel: 'error',
     });
     const entry = join(dir, 'tally.js');
     writeFileSync(entry, "require('./cli.js').runCli(process.argv.slice(2));\n");

@@ -17,6 +17,8 @@ describe('the packaged extension (.vsix)', () => {
       'readme.md',
       'dist/extension.js',
       'dist/webview.js',
+      // Required the first time a request's usage must be estimated (scripts/build.mjs).
+      'dist/tokenizer.js',
       // The webviews link these (src/extension/webviewHtml.ts): without them every icon is blank.
       'dist/codicons/codicon.css',
       'dist/codicons/codicon.ttf',

@@ -112,6 +112,20 @@ describe('tally CLI', function () {
       key,
     );
 
+  it('run against a server that reports no usage: the built CLI loads its tokenizer file and records an estimate', async () => {
+    const r = await run('Hi there [[usage:none]] [[tools:0]]', [], 'openai-chat', 'gpt-4o-mini');
+    assert.equal(r.code, 0, r.stderr);
+    const turn = JSON.parse(r.stdout);
+    const usage = turn.turn.requests[0].usage;
+    assert.equal(usage.source, 'estimated');
+    // The answer is counted with o200k: exactly the tokens of the text the server streamed.
+    const { countTokens } = await import('../../../src/core/usage/estimate');
+    assert.equal(turn.text, 'Hello from the Tally mock model. You said: "Hi there".');
+    assert.equal(usage.outputTokens, countTokens(turn.text));
+    assert.equal(usage.outputTokens, 15);
+    assert.ok(usage.inputTokens > 10);
+  });
+
   it('run → stats: the turn JSON, the stats JSON and the text table show the same numbers; continue adds up', async () => {
     const first = await run('What is here? [[tools:2]]');
     assert.equal(first.code, 0, first.stderr);

@@ -7,6 +7,7 @@
  * - a file that cannot be read, or holds no record at all, is moved to `aside/` and reported;
  * - a log of a newer version loads what this build can read, read-only.
  */
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -16,6 +17,7 @@ import type { ConvertContext, Converted, PriceFn } from './convert';
 import { LOG_VERSION, type SessionEvent } from './events';
 import { convertFormat0 } from './format0';
 import { fileStamp, type Layout } from './layout';
+import { LightSink } from './lightScan';
 import { convertMessageHistory, isMessageHistory } from './messageHistory';
 import { type ParsedLog, parseLog } from './parseLog';
 import { type Problem, ProblemList } from './problems';
@@ -65,10 +67,18 @@ export type ReadResult =
     }
   | { ok: false; problems: Problem[]; skipped: boolean };
 
-/** Reads a session file; see the module comment for what happens to bad data. */
-export async function readSessionFile(f: SessionFile, ctx: ReadContext): Promise<ReadResult> {
+/**
+ * Reads a session file; see the module comment for what happens to bad data. `light`: a v1 log's
+ * state holds what a summary needs and no conversation (`lightScan.ts`), for the session list;
+ * the problems found are the same.
+ */
+export async function readSessionFile(
+  f: SessionFile,
+  ctx: ReadContext,
+  opts: { light?: boolean } = {},
+): Promise<ReadResult> {
   try {
-    return await readSessionFileOrThrow(f, ctx);
+    return await readSessionFileOrThrow(f, ctx, opts.light === true);
   } catch (e) {
     // A case this reader does not know yet must not take the list down with it: the file is
     // reported and left as it is (never moved, never written), and everything else loads.
@@ -80,7 +90,7 @@ export async function readSessionFile(f: SessionFile, ctx: ReadContext): Promise
   }
 }
 
-async function readSessionFileOrThrow(f: SessionFile, ctx: ReadContext): Promise<ReadResult> {
+async function readSessionFileOrThrow(f: SessionFile, ctx: ReadContext, light: boolean): Promise<ReadResult> {
   const logger = ctx.logger ?? noopLogger;
   const problems = new ProblemList(f.path);
   let buf: Buffer;
@@ -136,8 +146,9 @@ async function readSessionFileOrThrow(f: SessionFile, ctx: ReadContext): Promise
     return { ok: true, loaded, ...base, sha256: sha256(), parsed: null, converted, newestVersion: 0 };
   }
 
-  const parsed = parseLog(buf, problems);
-  if (parsed.events.length === 0 && parsed.format0.length === 0 && parsed.newerSkipped === 0) {
+  const sink = light ? new LightSink(f.sessionId, isUtf8(buf)) : undefined;
+  const parsed = parseLog(buf, problems, sink);
+  if (parsed.eventCount === 0 && parsed.format0.length === 0 && parsed.newerSkipped === 0) {
     // Not one whole line yet: a session being created this instant, or one cut off at birth.
     if (parsed.goodLength === 0 && ctx.mayBeNew?.(f, mtimeMs))
       return { ok: false, problems: [], skipped: true };
@@ -155,7 +166,7 @@ async function readSessionFileOrThrow(f: SessionFile, ctx: ReadContext): Promise
     );
   }
 
-  if (parsed.events.length > 0 || parsed.newerSkipped > 0) {
+  if (parsed.eventCount > 0 || parsed.newerSkipped > 0) {
     if (parsed.format0.length > 0) {
       problems.add('bad-line', `${parsed.format0.length} format-0 lines in a v1 log skipped`);
     }
@@ -166,8 +177,15 @@ async function readSessionFileOrThrow(f: SessionFile, ctx: ReadContext): Promise
         `written by a newer Tally (log version ${parsed.newestVersion}; this build writes ${LOG_VERSION}): read-only`,
       );
     }
-    const created = parsed.events.find((e) => e.type === 'session.created');
-    const state = fold(f.sessionId, parsed.events, created?.approximate === true);
+    let state: SessionState;
+    if (sink) {
+      state = sink.state;
+      state.sessionId = f.sessionId;
+      if (sink.firstCreatedApproximate) state.approximate = true;
+    } else {
+      const created = parsed.events.find((e) => e.type === 'session.created');
+      state = fold(f.sessionId, parsed.events, created?.approximate === true);
+    }
     const loaded: LoadedSession = { state, readOnly, format: 'v1', problems: problems.done() };
     return {
       ok: true,

@@ -69,32 +69,32 @@ const TWO32N = 4_294_967_296n;
 const START_OFFSET = 2 ** 47;
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-function rowFields(r: SpendRow, ki: number): number[] {
+/** Writes row `r`'s fields at `o` of `f`. */
+function putRow(f: Float64Array, o: number, r: SpendRow, ki: number): void {
   const u = r.usage;
+  const d = u.inputTokenDetails;
   const start = r.start + START_OFFSET;
   const cost = r.costPico;
-  return [
-    Math.floor(start / TWO32),
-    start % TWO32,
-    ki,
-    r.turns,
-    r.requests,
-    r.pricedRequests,
-    r.unknownCostRequests,
-    r.unknownCostTokens,
-    u.inputTokens,
-    u.inputTokenDetails.noCacheTokens,
-    u.inputTokenDetails.cacheReadTokens,
-    u.inputTokenDetails.cacheWriteTokens,
-    u.inputTokenDetails.cacheWrite1hTokens ?? 0,
-    u.outputTokens,
-    u.outputTokenDetails.textTokens,
-    u.outputTokenDetails.reasoningTokens,
-    u.totalTokens,
-    SOURCES.indexOf(u.source),
-    cost < TWO32N ? 0 : Number(cost / TWO32N),
-    cost < TWO32N ? Number(cost) : Number(cost % TWO32N),
-  ];
+  f[o] = Math.floor(start / TWO32);
+  f[o + 1] = start % TWO32;
+  f[o + 2] = ki;
+  f[o + 3] = r.turns;
+  f[o + 4] = r.requests;
+  f[o + 5] = r.pricedRequests;
+  f[o + 6] = r.unknownCostRequests;
+  f[o + 7] = r.unknownCostTokens;
+  f[o + 8] = u.inputTokens;
+  f[o + 9] = d.noCacheTokens;
+  f[o + 10] = d.cacheReadTokens;
+  f[o + 11] = d.cacheWriteTokens;
+  f[o + 12] = d.cacheWrite1hTokens ?? 0;
+  f[o + 13] = u.outputTokens;
+  f[o + 14] = u.outputTokenDetails.textTokens;
+  f[o + 15] = u.outputTokenDetails.reasoningTokens;
+  f[o + 16] = u.totalTokens;
+  f[o + 17] = SOURCES.indexOf(u.source);
+  f[o + 18] = cost < TWO32N ? 0 : Number(cost / TWO32N);
+  f[o + 19] = cost < TWO32N ? Number(cost) : Number(cost % TWO32N);
 }
 
 /** Encodes spending rows for the index. */
@@ -102,8 +102,8 @@ export function encodeSpend(rows: readonly SpendRow[]): EncodedSpend {
   const keys: [string, string][] = [];
   const keyIndex = new Map<string, number>();
   const values = new Float64Array(rows.length * ROW_FIELDS);
-  let wide = false;
-  rows.forEach((r, i) => {
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
     const k = `${r.provider}\u0000${r.model}`;
     let ki = keyIndex.get(k);
     if (ki === undefined) {
@@ -111,19 +111,27 @@ export function encodeSpend(rows: readonly SpendRow[]): EncodedSpend {
       keys.push([r.provider, r.model]);
       keyIndex.set(k, ki);
     }
-    const f = rowFields(r, ki);
-    for (let j = 0; j < ROW_FIELDS; j++) {
-      const v = f[j]!;
-      if (v >= TWO32) wide = true;
-      values[i * ROW_FIELDS + j] = v;
-    }
-  });
-  const buf = Buffer.alloc(values.length * (wide ? 8 : 4));
-  for (let i = 0; i < values.length; i++) {
-    if (wide) buf.writeDoubleLE(values[i]!, i * 8);
-    else buf.writeUInt32LE(values[i]!, i * 4);
+    putRow(values, i * ROW_FIELDS, r, ki);
   }
-  return { keys, rows: buf.toString('base64'), ...(wide ? { wide: true } : {}) };
+  // 32-bit fields when every value fits (the common case), else the 64-bit floats themselves.
+  let wide = false;
+  for (const v of values) {
+    if (!(v >= 0 && v < TWO32 && Number.isInteger(v))) {
+      wide = true;
+      break;
+    }
+  }
+  const out = wide ? values : Uint32Array.from(values);
+  let bytes: Buffer;
+  if (LITTLE_ENDIAN) bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  else {
+    bytes = Buffer.alloc(out.length * (wide ? 8 : 4));
+    for (let i = 0; i < out.length; i++) {
+      if (wide) bytes.writeDoubleLE(out[i]!, i * 8);
+      else bytes.writeUInt32LE(out[i]!, i * 4);
+    }
+  }
+  return { keys, rows: bytes.toString('base64'), ...(wide ? { wide: true } : {}) };
 }
 
 /** The decoded fields of encoded rows (memoized: validation and reading decode once). */

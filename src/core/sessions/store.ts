@@ -74,6 +74,9 @@ export interface ImportResult {
   report: string[];
 }
 
+/** Session files checked or read at once by `list()`. */
+const LIST_CONCURRENCY = 8;
+
 /** A file whose bytes appeared within this long may be a session being created right now. */
 const NEW_FILE_GRACE_MS = 60_000;
 
@@ -421,23 +424,36 @@ export class SessionStore {
     const problems: Problem[] = [];
     const sessions: SessionSummary[] = [];
     const ctx = this.readContext();
-    for (const [sessionId, files] of await this.sessionFiles()) {
-      const f = files[0]!;
-      const rel = relative(this.dir, f.path);
-      const st = await fs.stat(f.path).catch(() => null);
-      const cached = entries.get(sessionId);
-      if (st && cached && cached.file === rel && cached.size === st.size && cached.mtimeMs === st.mtimeMs) {
-        sessions.push(cached);
+    // Each session's file is checked (and read again when it changed) a few at a time; the
+    // results are taken in the listing's order, so problems come out as they would one by one.
+    const live = await inOrder(
+      [...(await this.sessionFiles())],
+      LIST_CONCURRENCY,
+      async ([sessionId, files]) => {
+        const f = files[0]!;
+        const rel = relative(this.dir, f.path);
+        const st = await fs.stat(f.path).catch(() => null);
+        const cached = entries.get(sessionId);
+        if (st && cached && cached.file === rel && cached.size === st.size && cached.mtimeMs === st.mtimeMs) {
+          return { cached };
+        }
+        const r = await readSessionFile(f, ctx, { light: true });
+        return { read: r, rel };
+      },
+    );
+    for (const x of live) {
+      if (x.cached) {
+        sessions.push(x.cached);
         continue;
       }
       changed = true;
-      const r = await readSessionFile(f, ctx);
+      const r = x.read;
       if (!r.ok) {
         problems.push(...r.problems);
         continue;
       }
       problems.push(...r.loaded.problems);
-      sessions.push(summarize(r.loaded, { rel, size: r.size, mtimeMs: r.mtimeMs }, null));
+      sessions.push(summarize(r.loaded, { rel: x.rel, size: r.size, mtimeMs: r.mtimeMs }, null));
     }
     if (sessions.length !== entries.size) changed = true;
     sessions.sort((a, b) =>
@@ -448,19 +464,28 @@ export class SessionStore {
           : -1,
     );
     const deleted: SessionSummary[] = [];
-    for (const t of trashFiles(await readdirOrEmpty(this.layout.trash))) {
-      const path = join(this.layout.trash, t.name);
-      const rel = relative(this.dir, path);
-      const st = await fs.stat(path).catch(() => null);
-      const cached = trash.get(rel);
-      if (st && cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs) {
-        deleted.push(cached);
+    const dead = await inOrder(
+      trashFiles(await readdirOrEmpty(this.layout.trash)),
+      LIST_CONCURRENCY,
+      async (t) => {
+        const path = join(this.layout.trash, t.name);
+        const rel = relative(this.dir, path);
+        const st = await fs.stat(path).catch(() => null);
+        const cached = trash.get(rel);
+        if (st && cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs) return { cached };
+        const r = await readSessionFile({ sessionId: t.sessionId, path, kind: t.kind }, ctx, { light: true });
+        return { read: r, rel, deletedAt: t.deletedAt };
+      },
+    );
+    for (const x of dead) {
+      if (x.cached) {
+        deleted.push(x.cached);
         continue;
       }
       changed = true;
-      const r = await readSessionFile({ sessionId: t.sessionId, path, kind: t.kind }, ctx);
+      const r = x.read;
       if (!r.ok) continue; // an unreadable tombstone was moved aside and reported in the log
-      deleted.push(summarize(r.loaded, { rel, size: r.size, mtimeMs: r.mtimeMs }, null, t.deletedAt));
+      deleted.push(summarize(r.loaded, { rel: x.rel, size: r.size, mtimeMs: r.mtimeMs }, null, x.deletedAt));
     }
     if (deleted.length !== trash.size) changed = true;
     if (changed) {
@@ -619,4 +644,18 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
   } catch {
     return [];
   }
+}
+
+/** `fn` over `items`, at most `limit` at a time; the results in the items' order. */
+async function inOrder<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }

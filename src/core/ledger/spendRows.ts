@@ -3,7 +3,9 @@
  * belongs to the session itself. Each row keeps when its turn STARTED (epoch ms), so a report can
  * put it in the day, week or month of any time zone exactly, and the row sums are the session's
  * totals exactly (same `addUsageInto`, same cost sum as `derive.ts`). The session index stores
- * these rows, so `tally report` reads no log.
+ * their sums per provider, model and UTC quarter-hour (`bucketRows`), so `tally report` reads no
+ * log: a quarter-hour is in one local day in every zone of today (offsets are whole quarter-hours),
+ * and a report reads a session's own rows for one that a local midnight cuts.
  */
 import { type CostSum, type Pico, ZERO_COST } from '../money';
 import type { UsageTotals } from '../usage/types';
@@ -28,7 +30,16 @@ export interface SpendRow {
   usage: UsageTotals;
   /** Sum of the known costs, pico-dollars. */
   costPico: Pico;
+  /**
+   * Set on the index's rows, which sum the turns of one UTC quarter-hour (`SPEND_BUCKET_MS`):
+   * the row's turns started in [start, start + span). A report that cannot place the whole span
+   * in one local day reads those turns' own rows (`turnRows`).
+   */
+  span?: number;
 }
+
+/** The index sums spending per session, provider, model and UTC quarter-hour. */
+export const SPEND_BUCKET_MS = 15 * 60_000;
 
 /** Epoch ms of an ISO time, or of `fallback` when it does not parse (0 when neither does). */
 export function timeOf(iso: string, fallback = ''): number {
@@ -71,21 +82,27 @@ export function spendRows(s: SessionState): SpendRow[] {
   const fallback = s.createdAt;
   for (const turn of s.turns) {
     const start = timeOf(turn.startedAt, fallback);
-    const byKey = new Map<string, SpendRow>();
+    // A turn's rows, one per provider and model (few: searched in place).
+    const first = out.length;
     for (const id of turn.requestIds) {
       const r = s.requests.get(id);
       if (!r) continue;
-      const key = `${r.provider}\u0000${r.model}`;
-      let row = byKey.get(key);
+      let row: SpendRow | undefined;
+      for (let i = first; i < out.length; i++) {
+        const o = out[i]!;
+        if (o.provider === r.provider && o.model === r.model) {
+          row = o;
+          break;
+        }
+      }
       if (!row) {
         row = emptyRow(start, r.provider, r.model);
-        if (byKey.size === 0) row.turns = 1;
-        byKey.set(key, row);
+        if (out.length === first) row.turns = 1;
         out.push(row);
       }
       addRequestInto(row, r);
     }
-    if (byKey.size === 0) {
+    if (out.length === first) {
       const row = emptyRow(start, s.provider, s.model);
       row.turns = 1;
       out.push(row);
@@ -97,6 +114,48 @@ export function spendRows(s: SessionState): SpendRow[] {
     const row = emptyRow(timeOf(r.startedAt, fallback), r.provider, r.model);
     addRequestInto(row, r);
     out.push(row);
+  }
+  return out;
+}
+
+/** Adds row `r` into `into` (same provider and model): every count, the usage and the cost. */
+export function addRowInto(into: SpendRow, r: SpendRow): void {
+  into.turns += r.turns;
+  into.requests += r.requests;
+  into.pricedRequests += r.pricedRequests;
+  into.unknownCostRequests += r.unknownCostRequests;
+  into.unknownCostTokens += r.unknownCostTokens;
+  addUsageInto(into.usage, r.usage);
+  into.costPico += r.costPico;
+}
+
+/**
+ * Rows summed per provider, model and UTC quarter-hour of their start (what the index keeps):
+ * each row's `start` is its quarter-hour's and `span` is `SPEND_BUCKET_MS`. The sums are exact
+ * (integers; bigint cost), in the order the quarter-hours first appear.
+ */
+export function bucketRows(rows: readonly SpendRow[], bucketMs = SPEND_BUCKET_MS): SpendRow[] {
+  const out: SpendRow[] = [];
+  const byKey = new Map<string, SpendRow>();
+  let last: SpendRow | undefined;
+  for (const r of rows) {
+    const start = Math.floor(r.start / bucketMs) * bucketMs;
+    let into: SpendRow | undefined =
+      last && last.start === start && last.provider === r.provider && last.model === r.model
+        ? last
+        : undefined;
+    if (!into) {
+      const key = `${start}\u0000${r.provider}\u0000${r.model}`;
+      into = byKey.get(key);
+      if (!into) {
+        into = emptyRow(start, r.provider, r.model);
+        into.span = bucketMs;
+        byKey.set(key, into);
+        out.push(into);
+      }
+    }
+    addRowInto(into, r);
+    last = into;
   }
   return out;
 }

@@ -231,11 +231,14 @@ const HEAD_ = String.raw`\{"v":([1-9][0-9]{0,8}),"at":"(${S}{1,64})","type":"`;
 const N = '(0|[1-9][0-9]{0,11})';
 const STATUS = '"(?:completed|interrupted|failed)"';
 const lineRe = (src: string) => new RegExp(`${HEAD_}${src}\\}\\n`, 'y');
+// The lines a summary only needs the time of: matched without captures (`test`), version 1 only.
+const HEAD_V1 = String.raw`\{"v":1,"at":"${S}{1,64}","type":"`;
+const skipRe = (src: string) => new RegExp(`${HEAD_V1}${src}\\}\\n`, 'y');
 const L_TURN_STARTED = lineRe(String.raw`turn\.started","turnId":"(${S}{1,200})","index":${N}`);
-const L_TURN_ENDED = lineRe(
+const L_TURN_ENDED = skipRe(
   String.raw`turn\.ended","turnId":"${S}{1,200}","status":${STATUS}(?:,"error":"${S}{0,4000}")?`,
 );
-const L_REQUEST_ENDED = lineRe(
+const L_REQUEST_ENDED = skipRe(
   String.raw`request\.ended","requestId":"${S}{1,200}","status":${STATUS}(?:,"error":"${S}{0,4000}")?`,
 );
 const L_REQUEST_STARTED = lineRe(
@@ -266,7 +269,7 @@ function messageRe(utf8: boolean): RegExp {
   for (let d = 0; d < 3; d++) {
     v = `(?:${str}|${num}|true|false|null|\\[(?:${v}(?:,${v})*)?\\]|\\{(?:${str}:${v}(?:,${str}:${v})*)?\\})`;
   }
-  return lineRe(
+  return skipRe(
     String.raw`message"(?:,"turnId":"${S}{1,200}")?,"message":\{"role":"(?:system|user|assistant|tool)",` +
       String.raw`"content":${v}(?:,"(?!role"|__proto__")[A-Za-z0-9_$-]{1,100}":${v})*\}`,
   );
@@ -327,6 +330,15 @@ export class LightSink implements LogSink {
         return 0;
     }
     re.lastIndex = start;
+    if (re === this.message || re === L_TURN_ENDED || re === L_REQUEST_ENDED) {
+      if (!re.test(t)) return 0;
+      // `at` runs from after `{"v":1,"at":"` to the quote found above.
+      if (!t.startsWith(this.state.updatedAt, start + 13) || q - start - 13 !== this.state.updatedAt.length) {
+        const at = t.slice(start + 13, q);
+        if (at > this.state.updatedAt) this.state.updatedAt = at;
+      }
+      return 1;
+    }
     const m = re.exec(t);
     if (!m) return 0;
     const v = Number(m[1]);
@@ -378,7 +390,7 @@ export class LightSink implements LogSink {
         cost: { pico: m[14] ?? null, basis: m[15] as 'computed' },
         final: m[16] === 'true',
       });
-    } else if (at > s.updatedAt) s.updatedAt = at;
+    }
     return v;
   }
 

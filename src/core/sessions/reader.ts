@@ -9,9 +9,10 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { closeSync, promises as fs, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { emptySession, foldEvents, type SessionState } from '../ledger/ledger';
+import { type SpendRow, spendRows } from '../ledger/spendRows';
 import { type Logger, noopLogger } from '../log';
 import type { ConvertContext, Converted, PriceFn } from './convert';
 import { LOG_VERSION, type SessionEvent } from './events';
@@ -96,14 +97,28 @@ async function readSessionFileOrThrow(f: SessionFile, ctx: ReadContext, light: b
   let buf: Buffer;
   let mtimeMs: number;
   try {
-    const fh = await fs.open(f.path, 'r');
-    try {
-      const st = await fh.stat();
-      if (!st.isFile()) throw new Error('not a regular file');
-      mtimeMs = st.mtimeMs;
-      buf = await fh.readFile();
-    } finally {
-      await fh.close();
+    if (light) {
+      // The session list reads many files in a row: the synchronous calls cost a fraction of the
+      // promise API's CPU time per file (the bytes come from the page cache either way).
+      const fd = openSync(f.path, 'r');
+      try {
+        const st = fstatSync(fd);
+        if (!st.isFile()) throw new Error('not a regular file');
+        mtimeMs = st.mtimeMs;
+        buf = readFileSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } else {
+      const fh = await fs.open(f.path, 'r');
+      try {
+        const st = await fh.stat();
+        if (!st.isFile()) throw new Error('not a regular file');
+        mtimeMs = st.mtimeMs;
+        buf = await fh.readFile();
+      } finally {
+        await fh.close();
+      }
     }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ok: false, problems: [], skipped: true };
@@ -210,6 +225,44 @@ function fold(sessionId: string, events: SessionEvent[], approximate: boolean): 
   state.sessionId = sessionId;
   if (approximate) state.approximate = true;
   return state;
+}
+
+/**
+ * A session file's per-turn spending rows, read synchronously and without side effects (nothing
+ * moved or copied aside; the list reported the file's problems). A report needs them for the rare
+ * quarter-hour of the index that a local midnight cuts (an offset that is not a whole number of
+ * quarter-hours, as some zones had before the 1980s). Empty when the file cannot be read.
+ */
+export function turnRowsOfFile(f: SessionFile, price?: PriceFn): SpendRow[] {
+  let buf: Buffer;
+  let mtimeMs: number;
+  try {
+    buf = readFileSync(f.path);
+    mtimeMs = statSync(f.path).mtimeMs;
+  } catch {
+    return [];
+  }
+  const problems = new ProblemList(f.path);
+  const convertCtx: ConvertContext = {
+    sessionId: f.sessionId,
+    problems,
+    fallbackTime: new Date(mtimeMs).toISOString(),
+    ...(price ? { price } : {}),
+  };
+  if (f.kind === 'history') {
+    let json: unknown;
+    try {
+      json = JSON.parse(buf.toString('utf8'));
+    } catch {
+      return [];
+    }
+    if (!isMessageHistory(json)) return [];
+    return spendRows(foldEvents(f.sessionId, convertMessageHistory(json, convertCtx).events));
+  }
+  const parsed = parseLog(buf, problems);
+  if (parsed.events.length > 0 || parsed.newerSkipped > 0)
+    return spendRows(foldEvents(f.sessionId, parsed.events));
+  return spendRows(foldEvents(f.sessionId, convertFormat0(parsed.format0, convertCtx).events));
 }
 
 /** A state for a session whose file could not be read: nothing in it, never written. */

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { contextWindow, sessionTotals } from '../ledger/derive';
-import { type SpendRow, spendRows } from '../ledger/spendRows';
+import { bucketRows, SPEND_BUCKET_MS, type SpendRow, spendRows } from '../ledger/spendRows';
 import type { UsageTotals } from '../usage/types';
 import type { LoadedSession, SessionFormat } from './reader';
 
@@ -44,7 +44,10 @@ export interface SessionSummary {
   mtimeMs: number;
   /** Deleted sessions kept as a tombstone in `sessions/trash/`: when it was deleted; null otherwise. */
   deletedAt: string | null;
-  /** The spending rows (`spendRows`), encoded compactly: `decodeSpend` turns them back. */
+  /**
+   * The spending rows (`spendRows`) summed per provider, model and UTC quarter-hour
+   * (`bucketRows`), encoded compactly: `decodeSpend` turns them back.
+   */
   spend: EncodedSpend;
 }
 
@@ -59,6 +62,8 @@ export interface EncodedSpend {
   keys: [provider: string, model: string][];
   rows: string;
   wide?: boolean;
+  /** The rows are sums per UTC time bucket of this many ms (`bucketRows`); absent: one per turn. */
+  bucket?: number;
 }
 
 const ROW_FIELDS = 20;
@@ -97,8 +102,8 @@ function putRow(f: Float64Array, o: number, r: SpendRow, ki: number): void {
   f[o + 19] = cost < TWO32N ? Number(cost) : Number(cost % TWO32N);
 }
 
-/** Encodes spending rows for the index. */
-export function encodeSpend(rows: readonly SpendRow[]): EncodedSpend {
+/** Encodes spending rows for the index (`bucket`: they are `bucketRows` of that width). */
+export function encodeSpend(rows: readonly SpendRow[], bucket?: number): EncodedSpend {
   const keys: [string, string][] = [];
   const keyIndex = new Map<string, number>();
   const values = new Float64Array(rows.length * ROW_FIELDS);
@@ -108,7 +113,7 @@ export function encodeSpend(rows: readonly SpendRow[]): EncodedSpend {
     let ki = keyIndex.get(k);
     if (ki === undefined) {
       ki = keys.length;
-      keys.push([r.provider, r.model]);
+      keys.push([own(r.provider), own(r.model)]);
       keyIndex.set(k, ki);
     }
     putRow(values, i * ROW_FIELDS, r, ki);
@@ -131,7 +136,12 @@ export function encodeSpend(rows: readonly SpendRow[]): EncodedSpend {
       else bytes.writeUInt32LE(out[i]!, i * 4);
     }
   }
-  return { keys, rows: bytes.toString('base64'), ...(wide ? { wide: true } : {}) };
+  return {
+    keys,
+    rows: bytes.toString('base64'),
+    ...(wide ? { wide: true } : {}),
+    ...(bucket === undefined ? {} : { bucket }),
+  };
 }
 
 /** The decoded fields of encoded rows (memoized: validation and reading decode once). */
@@ -158,8 +168,8 @@ function fieldsOf(e: EncodedSpend): Uint32Array | Float64Array {
   return out;
 }
 
-function fill(row: SpendRow, f: Uint32Array | Float64Array, o: number, keys: EncodedSpend['keys']): void {
-  const key = keys[f[o + 2]!]!;
+function fill(row: SpendRow, f: Uint32Array | Float64Array, o: number, e: EncodedSpend): void {
+  const key = e.keys[f[o + 2]!]!;
   const u = row.usage;
   row.start = f[o]! * TWO32 + f[o + 1]! - START_OFFSET;
   row.provider = key[0];
@@ -181,6 +191,8 @@ function fill(row: SpendRow, f: Uint32Array | Float64Array, o: number, keys: Enc
   u.source = SOURCES[f[o + 17]!]!;
   const hi = f[o + 18]!;
   row.costPico = hi === 0 ? BigInt(f[o + 19]!) : BigInt(hi) * TWO32N + BigInt(f[o + 19]!);
+  if (e.bucket !== undefined) row.span = e.bucket;
+  else if (row.span !== undefined) row.span = undefined; // a reused row (flyweight)
 }
 
 function blankRow(): SpendRow {
@@ -217,7 +229,7 @@ export function forEachSpendRow<X extends object>(
   const f = fieldsOf(e);
   for (let o = 0; o < f.length; o += ROW_FIELDS) {
     const row = blankRow();
-    fill(row, f, o, e.keys);
+    fill(row, f, o, e);
     push(Object.assign(row, extra));
   }
 }
@@ -234,7 +246,7 @@ export function* flyweightSpendRows<X extends object>(
     Object.assign(row, extra);
     const f = fieldsOf(spend);
     for (let o = 0; o < f.length; o += ROW_FIELDS) {
-      fill(row, f, o, spend.keys);
+      fill(row, f, o, spend);
       yield row;
     }
   }
@@ -250,8 +262,14 @@ export function decodeSpend(e: EncodedSpend): SpendRow[] {
 /** Checks an index entry's spending rows: keys, whole rows, key and source indexes in range. */
 function validSpend(v: unknown): v is EncodedSpend {
   if (typeof v !== 'object' || v === null) return false;
-  const { keys, rows, wide } = v as { keys?: unknown; rows?: unknown; wide?: unknown };
+  const { keys, rows, wide, bucket } = v as {
+    keys?: unknown;
+    rows?: unknown;
+    wide?: unknown;
+    bucket?: unknown;
+  };
   if (!Array.isArray(keys) || typeof rows !== 'string' || (wide !== undefined && wide !== true)) return false;
+  if (bucket !== undefined && !(Number.isSafeInteger(bucket) && (bucket as number) > 0)) return false;
   for (const k of keys) {
     if (!Array.isArray(k) || k.length !== 2 || typeof k[0] !== 'string' || typeof k[1] !== 'string')
       return false;
@@ -309,7 +327,7 @@ const summarySchema = z.object({
 });
 
 /** Bumped when the summary's shape changes: an index of another version is rebuilt. */
-export const INDEX_VERSION = 3;
+export const INDEX_VERSION = 4;
 
 const indexSchema = z.object({
   version: z.literal(INDEX_VERSION),
@@ -317,6 +335,15 @@ const indexSchema = z.object({
   /** Tombstones of deleted sessions (their spending still counts in reports). */
   trash: z.array(z.unknown()).optional(),
 });
+
+/**
+ * A copy of `s` that does not point into a larger string: a value read from a log by a regular
+ * expression is a slice of the whole log's text, and a summary holding it would keep that text
+ * (hundreds of kilobytes a session) alive as long as the summary.
+ */
+function own<S extends string | null>(s: S): S {
+  return (s === null || s.length < 13 ? s : JSON.parse(JSON.stringify(s))) as S;
+}
 
 /** The summary of a loaded session, its numbers from derive.ts. */
 export function summarize(
@@ -329,19 +356,19 @@ export function summarize(
   const totals = sessionTotals(s);
   const window = contextWindow(s, null);
   return {
-    sessionId: s.sessionId,
-    title: s.title,
-    provider: s.provider,
-    model: s.model,
-    createdAt: s.createdAt,
-    updatedAt: s.updatedAt || s.createdAt,
+    sessionId: own(s.sessionId),
+    title: own(s.title),
+    provider: own(s.provider),
+    model: own(s.model),
+    createdAt: own(s.createdAt),
+    updatedAt: own(s.updatedAt || s.createdAt),
     turns: s.turns.length,
     requests: s.requests.size,
     usage: totals.usage,
     costPico: totals.cost.knownPico.toString(),
     unknownCostRequests: totals.cost.unknownCount,
     contextTokens: window.usedTokens,
-    contextModel: window.requestId === null ? null : (s.requests.get(window.requestId)?.model ?? null),
+    contextModel: window.requestId === null ? null : own(s.requests.get(window.requestId)?.model ?? null),
     approximate: s.approximate,
     readOnly: loaded.readOnly,
     format: loaded.format,
@@ -351,7 +378,7 @@ export function summarize(
     size: file.size,
     mtimeMs: file.mtimeMs,
     deletedAt,
-    spend: encodeSpend(spendRows(s)),
+    spend: encodeSpend(bucketRows(spendRows(s)), SPEND_BUCKET_MS),
   };
 }
 

@@ -4,7 +4,7 @@
  * README.md beside this file describes the formats and the rules.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { emptySession } from '../ledger/ledger';
@@ -432,7 +432,7 @@ export class SessionStore {
       async ([sessionId, files]) => {
         const f = files[0]!;
         const rel = relative(this.dir, f.path);
-        const st = await fs.stat(f.path).catch(() => null);
+        const st = statOrNull(f.path);
         const cached = entries.get(sessionId);
         if (st && cached && cached.file === rel && cached.size === st.size && cached.mtimeMs === st.mtimeMs) {
           return { cached };
@@ -470,7 +470,7 @@ export class SessionStore {
       async (t) => {
         const path = join(this.layout.trash, t.name);
         const rel = relative(this.dir, path);
-        const st = await fs.stat(path).catch(() => null);
+        const st = statOrNull(path);
         const cached = trash.get(rel);
         if (st && cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs) return { cached };
         const r = await readSessionFile({ sessionId: t.sessionId, path, kind: t.kind }, ctx, { light: true });
@@ -658,4 +658,13 @@ async function inOrder<T, R>(items: readonly T[], limit: number, fn: (item: T) =
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
+}
+
+/** The file's size and mtime, or null (synchronous: a list checks thousands of files in a row). */
+function statOrNull(path: string): { size: number; mtimeMs: number } | null {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null;
+  }
 }

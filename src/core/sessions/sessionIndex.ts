@@ -288,7 +288,8 @@ function validSpend(v: unknown): v is EncodedSpend {
 
 const count = z.number().int().nonnegative();
 
-const summarySchema = z.object({
+/** The shape of a summary in the index (`parseSummary` checks it by hand, faster). */
+export const summarySchema = z.object({
   sessionId: z.string(),
   title: z.string(),
   provider: z.string(),
@@ -325,6 +326,111 @@ const summarySchema = z.object({
   deletedAt: z.string().nullable(),
   spend: z.custom<EncodedSpend>(validSpend),
 });
+
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isStrOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
+const SOURCE_NAMES: readonly unknown[] = SOURCES;
+const FORMATS: readonly unknown[] = ['v1', 'v0', 'message-history'];
+const PICO = /^\d{1,40}$/;
+
+/**
+ * `summarySchema.safeParse(raw)`, by hand: a list reads a thousand summaries and zod took most of
+ * the time. The summary (known keys only, as zod returns it), or null. A property test holds the
+ * two to the same answer.
+ */
+export function parseSummary(raw: unknown): SessionSummary | null {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
+  const o = raw as Record<string, unknown>;
+  const u = o.usage as Record<string, unknown> | null;
+  if (typeof u !== 'object' || u === null || Array.isArray(u)) return null;
+  const i = u.inputTokenDetails as Record<string, unknown> | null;
+  const x = u.outputTokenDetails as Record<string, unknown> | null;
+  if (typeof i !== 'object' || i === null || Array.isArray(i)) return null;
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return null;
+  if (
+    !(
+      isStr(o.sessionId) &&
+      isStr(o.title) &&
+      isStr(o.provider) &&
+      isStr(o.model) &&
+      isStr(o.createdAt) &&
+      isStr(o.updatedAt) &&
+      isCount(o.turns) &&
+      isCount(o.requests) &&
+      isCount(u.inputTokens) &&
+      isCount(i.noCacheTokens) &&
+      isCount(i.cacheReadTokens) &&
+      isCount(i.cacheWriteTokens) &&
+      (i.cacheWrite1hTokens === undefined || isCount(i.cacheWrite1hTokens)) &&
+      isCount(u.outputTokens) &&
+      isCount(x.textTokens) &&
+      isCount(x.reasoningTokens) &&
+      isCount(u.totalTokens) &&
+      SOURCE_NAMES.includes(u.source) &&
+      isStr(o.costPico) &&
+      PICO.test(o.costPico) &&
+      isCount(o.unknownCostRequests) &&
+      isCount(o.contextTokens) &&
+      isStrOrNull(o.contextModel) &&
+      typeof o.approximate === 'boolean' &&
+      typeof o.readOnly === 'boolean' &&
+      FORMATS.includes(o.format) &&
+      isCount(o.problems) &&
+      isStrOrNull(o.importedSha256) &&
+      isStr(o.file) &&
+      isCount(o.size) &&
+      typeof o.mtimeMs === 'number' &&
+      Number.isFinite(o.mtimeMs) &&
+      o.mtimeMs >= 0 &&
+      isStrOrNull(o.deletedAt) &&
+      validSpend(o.spend)
+    )
+  )
+    return null;
+  const inputTokenDetails: UsageTotals['inputTokenDetails'] = {
+    noCacheTokens: i.noCacheTokens as number,
+    cacheReadTokens: i.cacheReadTokens as number,
+    cacheWriteTokens: i.cacheWriteTokens as number,
+  };
+  if (i.cacheWrite1hTokens !== undefined)
+    inputTokenDetails.cacheWrite1hTokens = i.cacheWrite1hTokens as number;
+  return {
+    sessionId: o.sessionId as string,
+    title: o.title as string,
+    provider: o.provider as string,
+    model: o.model as string,
+    createdAt: o.createdAt as string,
+    updatedAt: o.updatedAt as string,
+    turns: o.turns as number,
+    requests: o.requests as number,
+    usage: {
+      inputTokens: u.inputTokens as number,
+      inputTokenDetails,
+      outputTokens: u.outputTokens as number,
+      outputTokenDetails: {
+        textTokens: x.textTokens as number,
+        reasoningTokens: x.reasoningTokens as number,
+      },
+      totalTokens: u.totalTokens as number,
+      source: u.source as UsageTotals['source'],
+    },
+    costPico: o.costPico as string,
+    unknownCostRequests: o.unknownCostRequests as number,
+    contextTokens: o.contextTokens as number,
+    contextModel: o.contextModel as string | null,
+    approximate: o.approximate as boolean,
+    readOnly: o.readOnly as boolean,
+    format: o.format as SessionFormat,
+    problems: o.problems as number,
+    importedSha256: o.importedSha256 as string | null,
+    file: o.file as string,
+    size: o.size as number,
+    mtimeMs: o.mtimeMs as number,
+    deletedAt: o.deletedAt as string | null,
+    spend: o.spend as EncodedSpend,
+  };
+}
 
 /** Bumped when the summary's shape changes: an index of another version is rebuilt. */
 export const INDEX_VERSION = 4;
@@ -407,12 +513,12 @@ export async function readIndex(path: string): Promise<{
     return { entries, trash, whole: false };
   }
   for (const raw of parsed.sessions) {
-    const e = summarySchema.safeParse(raw);
-    if (e.success) entries.set(e.data.sessionId, e.data);
+    const e = parseSummary(raw);
+    if (e) entries.set(e.sessionId, e);
   }
   for (const raw of parsed.trash ?? []) {
-    const e = summarySchema.safeParse(raw);
-    if (e.success) trash.set(e.data.file, e.data);
+    const e = parseSummary(raw);
+    if (e) trash.set(e.file, e);
   }
   return {
     entries,

@@ -91,6 +91,8 @@ export class ZoneCalendar {
   /** Per UTC day: its offset, or where inside it the offset changes (found to the millisecond). */
   private readonly dayOffsets = new Map<number, { before: number; after: number; at: number }>();
   private readonly dayKeys = new Map<number, string>();
+  private lastDay = Number.NaN;
+  private lastOffsets: { before: number; after: number; at: number } | undefined;
 
   constructor(tz?: string | null) {
     try {
@@ -129,7 +131,8 @@ export class ZoneCalendar {
    */
   localMs(ms: number): number {
     const day = Math.floor(ms / DAY_MS);
-    let d = this.dayOffsets.get(day);
+    // Rows come in runs of one day: the last day's offsets first, then the map.
+    let d = day === this.lastDay ? this.lastOffsets : this.dayOffsets.get(day);
     if (!d) {
       const lo0 = day * DAY_MS;
       const hi0 = lo0 + DAY_MS - 1;
@@ -149,6 +152,8 @@ export class ZoneCalendar {
       d = { before, after, at };
       this.dayOffsets.set(day, d);
     }
+    this.lastDay = day;
+    this.lastOffsets = d;
     return ms + (ms < d.at ? d.before : d.after);
   }
 
@@ -184,6 +189,21 @@ export class ZoneCalendar {
   weekKey(ms: number): string {
     return isoWeekOfDay(this.dayNumber(ms));
   }
+}
+
+/** Calendars by zone, kept (with the offsets they found) across reports of this process. */
+const calendars = new Map<string, ZoneCalendar>();
+
+/** The calendar of `tz` (default: the machine's zone, looked up each time: it can change). */
+function calendarOf(tz: string | null | undefined): ZoneCalendar {
+  if (!tz) return new ZoneCalendar(tz);
+  let cal = calendars.get(tz);
+  if (!cal) {
+    cal = new ZoneCalendar(tz);
+    if (calendars.size > 50) calendars.clear();
+    calendars.set(tz, cal);
+  }
+  return cal;
 }
 
 function dayKeyOfNumber(day: number, cache?: Map<number, string>): string {
@@ -281,7 +301,7 @@ export function spendingReport(rows: Iterable<ReportRow>, opts: SpendingOptions)
   if (!(GROUP_BY as readonly string[]).includes(opts.by)) {
     throw new SpendingOptionError(`by must be one of ${GROUP_BY.join(', ')} (got "${opts.by}")`);
   }
-  const cal = new ZoneCalendar(opts.tz);
+  const cal = calendarOf(opts.tz);
   const since = opts.since ? parseDay(opts.since, 'since') : null;
   const until = opts.until ? parseDay(opts.until, 'until') : null;
   if (since && until && since > until)

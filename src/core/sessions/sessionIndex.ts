@@ -155,7 +155,12 @@ function fieldsOf(e: EncodedSpend): Uint32Array | Float64Array {
   if (bytes.length % (width * ROW_FIELDS) !== 0) throw new RangeError('truncated spending rows');
   const n = bytes.length / width;
   let out: Uint32Array | Float64Array;
-  if (LITTLE_ENDIAN) {
+  if (LITTLE_ENDIAN && bytes.byteOffset % width === 0) {
+    // Viewed where it is (a decoded buffer of more than a few kilobytes has its own memory).
+    out = e.wide
+      ? new Float64Array(bytes.buffer, bytes.byteOffset, n)
+      : new Uint32Array(bytes.buffer, bytes.byteOffset, n);
+  } else if (LITTLE_ENDIAN) {
     // Copied into a fresh (aligned) buffer, then viewed.
     const copy = new Uint8Array(bytes.length);
     copy.set(bytes);

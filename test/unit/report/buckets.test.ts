@@ -10,7 +10,13 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import fc from 'fast-check';
 import { emptyTotals } from '../../../src/core/ledger/derive';
-import { bucketRows, SPEND_BUCKET_MS, type SpendRow, spendRows } from '../../../src/core/ledger/spendRows';
+import {
+  bucketRows,
+  isoMs,
+  SPEND_BUCKET_MS,
+  type SpendRow,
+  spendRows,
+} from '../../../src/core/ledger/spendRows';
 import { collectSummaries, summaryRows } from '../../../src/core/report/collect';
 import {
   GROUP_BY,
@@ -223,5 +229,36 @@ describe('spending summed per UTC quarter-hour (the index) reports exactly as pe
         }
       }
     });
+  });
+});
+
+describe('reading an ISO time', () => {
+  it('isoMs answers as Date.parse, on times as the log writes them and near misses', () => {
+    const digits = (n: number) => fc.stringMatching(new RegExp(`^[0-9]{${n}}$`));
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc
+            .date({ min: new Date(-1e14), max: new Date(1e14), noInvalidDate: true })
+            .map((d) => d.toISOString()),
+          fc
+            .tuple(digits(4), digits(2), digits(2), digits(2), digits(2), digits(2), digits(3))
+            .map(([y, mo, d, h, mi, s, ms]) => `${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`),
+          fc.string({ minLength: 24, maxLength: 24 }),
+        ),
+        (s) => {
+          assert.ok(Object.is(isoMs(s), Date.parse(s)), s);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    for (const s of [
+      '2024-02-29T00:00:00.000Z',
+      '2023-02-29T00:00:00.000Z',
+      '1900-02-29T00:00:00.000Z',
+      '0050-01-01T00:00:00.000Z',
+      '2026-01-01T24:00:00.000Z',
+    ])
+      assert.ok(Object.is(isoMs(s), Date.parse(s)), s);
   });
 });

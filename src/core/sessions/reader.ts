@@ -99,7 +99,9 @@ async function readSessionFileOrThrow(f: SessionFile, ctx: ReadContext, light: b
   try {
     if (light) {
       // The session list reads many files in a row: the synchronous calls cost a fraction of the
-      // promise API's CPU time per file (the bytes come from the page cache either way).
+      // promise API's CPU time per file (the bytes come from the page cache either way). What is
+      // not a regular file (a FIFO would block the open) is refused before it is opened.
+      if (!statSync(f.path).isFile()) throw new Error('not a regular file');
       const fd = openSync(f.path, 'r');
       try {
         const st = fstatSync(fd);

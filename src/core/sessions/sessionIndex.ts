@@ -126,7 +126,7 @@ export function encodeSpend(rows: readonly SpendRow[], bucket?: number): Encoded
       break;
     }
   }
-  const out = wide ? values : Uint32Array.from(values);
+  const out = wide ? values : new Uint32Array(values);
   let bytes: Buffer;
   if (LITTLE_ENDIAN) bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
   else {

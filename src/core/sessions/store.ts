@@ -74,7 +74,10 @@ export interface ImportResult {
   report: string[];
 }
 
-/** Session files checked or read at once by `list()`. */
+/**
+ * Session files `list()` has in hand at once. Their bytes are read synchronously (cheaper in CPU
+ * for many small files); what overlaps is the rest (keeping a torn tail aside, moving a file).
+ */
 const LIST_CONCURRENCY = 8;
 
 /** A file whose bytes appeared within this long may be a session being created right now. */
@@ -424,8 +427,8 @@ export class SessionStore {
     const problems: Problem[] = [];
     const sessions: SessionSummary[] = [];
     const ctx = this.readContext();
-    // Each session's file is checked (and read again when it changed) a few at a time; the
-    // results are taken in the listing's order, so problems come out as they would one by one.
+    // Each session's file is checked (and read again when it changed), a few in hand at a time;
+    // the results are taken in the listing's order, so problems come out as they would one by one.
     const live = await inOrder(
       [...(await this.sessionFiles())],
       LIST_CONCURRENCY,

@@ -199,6 +199,49 @@ export function bucketRows(rows: readonly SpendRow[], bucketMs = SPEND_BUCKET_MS
   return out;
 }
 
+/**
+ * `bucketRows(spendRows(s))` in one pass, without a row per turn (what the index stores; a
+ * rebuild summarizes 100,000 turns). A test holds the two equal.
+ */
+export function bucketedSpendRows(s: SessionState, bucketMs = SPEND_BUCKET_MS): SpendRow[] {
+  const out: SpendRow[] = [];
+  const byKey = new Map<string, SpendRow>();
+  let last: SpendRow | undefined;
+  const rowFor = (start: number, provider: string, model: string): SpendRow => {
+    const b = Math.floor(start / bucketMs) * bucketMs;
+    if (last && last.start === b && last.provider === provider && last.model === model) return last;
+    const key = `${b}\u0000${provider}\u0000${model}`;
+    let row = byKey.get(key);
+    if (!row) {
+      row = emptyRow(b, provider, model);
+      row.span = bucketMs;
+      byKey.set(key, row);
+      out.push(row);
+    }
+    last = row;
+    return row;
+  };
+  const fallback = s.createdAt;
+  for (const turn of s.turns) {
+    const start = timeOf(turn.startedAt, fallback);
+    let first = true;
+    for (const id of turn.requestIds) {
+      const r = s.requests.get(id);
+      if (!r) continue;
+      const row = rowFor(start, r.provider, r.model);
+      if (first) row.turns++;
+      first = false;
+      addRequestInto(row, r);
+    }
+    if (first) rowFor(start, s.provider, s.model).turns++;
+  }
+  for (const id of s.sessionRequestIds) {
+    const r = s.requests.get(id);
+    if (r) addRequestInto(rowFor(timeOf(r.startedAt, fallback), r.provider, r.model), r);
+  }
+  return out;
+}
+
 /** The cost of rows as a `CostSum` (known part + how many parts were unknown). */
 export function rowsCost(rows: Iterable<SpendRow>): CostSum {
   let sum: CostSum = ZERO_COST;

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { contextWindow, sessionTotals } from '../ledger/derive';
-import { bucketRows, SPEND_BUCKET_MS, type SpendRow, spendRows } from '../ledger/spendRows';
+import { bucketedSpendRows, SPEND_BUCKET_MS, type SpendRow } from '../ledger/spendRows';
 import type { UsageTotals } from '../usage/types';
 import type { LoadedSession, SessionFormat } from './reader';
 
@@ -489,7 +489,7 @@ export function summarize(
     size: file.size,
     mtimeMs: file.mtimeMs,
     deletedAt,
-    spend: encodeSpend(bucketRows(spendRows(s)), SPEND_BUCKET_MS),
+    spend: encodeSpend(bucketedSpendRows(s), SPEND_BUCKET_MS),
   };
 }
 

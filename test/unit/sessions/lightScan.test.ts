@@ -8,7 +8,7 @@ import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { contextWindow, sessionTotals } from '../../../src/core/ledger/derive';
 import { foldEvents, type SessionState } from '../../../src/core/ledger/ledger';
-import { spendRows } from '../../../src/core/ledger/spendRows';
+import { bucketedSpendRows, bucketRows, spendRows } from '../../../src/core/ledger/spendRows';
 import { sessionEventSchema } from '../../../src/core/sessions/events';
 import { LightSink, skipJsonValue, skippableLine } from '../../../src/core/sessions/lightScan';
 import { parseLog } from '../../../src/core/sessions/parseLog';
@@ -218,6 +218,8 @@ describe('the light scan of a log', () => {
         const created = parsed.events.find((e) => e.type === 'session.created');
         assert.equal(sink.firstCreatedApproximate ?? false, created?.approximate === true);
         assert.deepStrictEqual(summaryOf(sink.state), summaryOf(state));
+        // What the index keeps: the per-turn rows summed per quarter-hour, built in one pass.
+        assert.deepStrictEqual(bucketedSpendRows(state), bucketRows(spendRows(state)));
       }),
       { numRuns: 1500 },
     );

@@ -89,8 +89,8 @@ export function rowsOfSummary(
 export async function storeRows(store: SessionStore, workspace: string): Promise<ReportRow[]> {
   const list = await store.list();
   const out: ReportRow[] = [];
-  for (const s of list.sessions) rowsOfSummary(s, workspace, out, store.dir);
-  for (const s of list.deleted) rowsOfSummary(s, workspace, out, store.dir);
+  for (const s of list.sessions) rowsOfSummary(s, workspace, out, store.dir, store.price);
+  for (const s of list.deleted) rowsOfSummary(s, workspace, out, store.dir, store.price);
   return out;
 }
 

@@ -88,7 +88,8 @@ export class SessionStore {
   readonly dir: string;
   private readonly layout: Layout;
   private readonly logger: Logger;
-  private readonly price: PriceFn | undefined;
+  /** Prices old formats' requests (also when a report reads a session's per-turn rows again). */
+  readonly price: PriceFn | undefined;
   private readonly now: () => Date;
   private readonly io: WriterIO;
   private readonly writers = new Map<string, SessionWriter>();

@@ -436,8 +436,8 @@ export class SessionStore {
       async ([sessionId, files]) => {
         const f = files[0]!;
         const rel = relative(this.dir, f.path);
-        const st = statOrNull(f.path);
         const cached = entries.get(sessionId);
+        const st = cached ? statOrNull(f.path) : null; // nothing to compare with: read it
         if (st && cached && cached.file === rel && cached.size === st.size && cached.mtimeMs === st.mtimeMs) {
           return { cached };
         }

@@ -1,7 +1,7 @@
 /**
  * Report benchmark: `tally report` over 1,000 sessions of 100 turns each (100,000 turns), once
  * with the session index rebuilt from the logs (no index.json: every log read) and once with it
- * (the index's per-turn spending rows: no log read). Targets: under 1 s and under 0.1 s.
+ * (its spending per session, model and UTC quarter-hour: no log read). Targets: under 1 s and under 0.1 s.
  *
  * Each turn is what `tally run` writes for a one-request turn: turn.started, the user message,
  * request.started, the input usage, the final usage, request.ended, the answer, turn.ended.

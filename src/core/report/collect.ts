@@ -4,9 +4,11 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { SpendRow } from '../ledger/spendRows';
 import type { Logger } from '../log';
 import type { PriceFn } from '../sessions/convert';
 import type { Problem } from '../sessions/problems';
+import { type SessionFile, turnRowsOfFile } from '../sessions/reader';
 import {
   type EncodedSpend,
   flyweightSpendRows,
@@ -31,10 +33,52 @@ export interface CollectedSpending {
   problems: Problem[];
 }
 
-/** Appends the report rows of one session summary (live or a tombstone) to `out`. */
-export function rowsOfSummary(s: SessionSummary, workspace: string, out: ReportRow[] = []): ReportRow[] {
-  const extra = { sessionId: s.sessionId, sessionTitle: s.title, workspace, deleted: s.deletedAt !== null };
-  forEachSpendRow(s.spend, extra, (r) => out.push(r));
+/**
+ * What each row of a summary carries: its session, and how to read that session's per-turn rows
+ * (from its file in storage folder `dir`, once) should a report need them.
+ */
+export function summaryExtra(
+  s: SessionSummary,
+  workspace: string,
+  dir: string,
+  price?: PriceFn,
+): {
+  sessionId: string;
+  sessionTitle: string;
+  workspace: string;
+  deleted: boolean;
+  turnRows: () => SpendRow[];
+} {
+  let rows: SpendRow[] | undefined;
+  const file: SessionFile = {
+    sessionId: s.sessionId,
+    path: path.join(dir, s.file),
+    kind: s.format === 'message-history' ? 'history' : 'log',
+  };
+  return {
+    sessionId: s.sessionId,
+    sessionTitle: s.title,
+    workspace,
+    deleted: s.deletedAt !== null,
+    turnRows: () => {
+      rows ??= turnRowsOfFile(file, price);
+      return rows;
+    },
+  };
+}
+
+/**
+ * Appends the report rows of one session summary (live or a tombstone) to `out`; `dir` is the
+ * storage folder it was listed from.
+ */
+export function rowsOfSummary(
+  s: SessionSummary,
+  workspace: string,
+  out: ReportRow[] = [],
+  dir = workspace,
+  price?: PriceFn,
+): ReportRow[] {
+  forEachSpendRow(s.spend, summaryExtra(s, workspace, dir, price), (r) => out.push(r));
   return out;
 }
 
@@ -45,8 +89,8 @@ export function rowsOfSummary(s: SessionSummary, workspace: string, out: ReportR
 export async function storeRows(store: SessionStore, workspace: string): Promise<ReportRow[]> {
   const list = await store.list();
   const out: ReportRow[] = [];
-  for (const s of list.sessions) rowsOfSummary(s, workspace, out);
-  for (const s of list.deleted) rowsOfSummary(s, workspace, out);
+  for (const s of list.sessions) rowsOfSummary(s, workspace, out, store.dir, store.price);
+  for (const s of list.deleted) rowsOfSummary(s, workspace, out, store.dir, store.price);
   return out;
 }
 
@@ -71,7 +115,7 @@ async function eachList(
   sources: readonly StorageSource[],
   opts: CollectOptions,
   out: { sessions: number; deleted: number; problems: Problem[] },
-  take: (list: Listed, src: StorageSource) => void,
+  take: (list: Listed, src: StorageSource, dir: string) => void,
 ): Promise<void> {
   let done = 0;
   for (const src of sources) {
@@ -82,7 +126,7 @@ async function eachList(
     try {
       const list = await store.list();
       out.problems.push(...list.problems);
-      take(list, src);
+      take(list, src, store.dir);
       out.sessions += list.sessions.length + list.deleted.length;
       out.deleted += list.deleted.length;
     } finally {
@@ -98,9 +142,9 @@ export async function collectSpending(
   opts: CollectOptions = {},
 ): Promise<CollectedSpending> {
   const out: CollectedSpending = { rows: [], sessions: 0, deleted: 0, problems: [] };
-  await eachList(sources, opts, out, (list, src) => {
-    for (const s of list.sessions) rowsOfSummary(s, src.workspace, out.rows);
-    for (const s of list.deleted) rowsOfSummary(s, src.workspace, out.rows);
+  await eachList(sources, opts, out, (list, src, dir) => {
+    for (const s of list.sessions) rowsOfSummary(s, src.workspace, out.rows, dir, opts.price);
+    for (const s of list.deleted) rowsOfSummary(s, src.workspace, out.rows, dir, opts.price);
   });
   return out;
 }
@@ -109,7 +153,7 @@ export async function collectSpending(
 export interface CollectedSummaries {
   items: {
     spend: EncodedSpend;
-    extra: { sessionId: string; sessionTitle: string; workspace: string; deleted: boolean };
+    extra: ReturnType<typeof summaryExtra>;
   }[];
   sessions: number;
   deleted: number;
@@ -122,17 +166,9 @@ export async function collectSummaries(
   opts: CollectOptions = {},
 ): Promise<CollectedSummaries> {
   const out: CollectedSummaries = { items: [], sessions: 0, deleted: 0, problems: [] };
-  await eachList(sources, opts, out, (list, src) => {
+  await eachList(sources, opts, out, (list, src, dir) => {
     for (const s of [...list.sessions, ...list.deleted]) {
-      out.items.push({
-        spend: s.spend,
-        extra: {
-          sessionId: s.sessionId,
-          sessionTitle: s.title,
-          workspace: src.workspace,
-          deleted: s.deletedAt !== null,
-        },
-      });
+      out.items.push({ spend: s.spend, extra: summaryExtra(s, src.workspace, dir, opts.price) });
     }
   });
   return out;

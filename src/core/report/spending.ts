@@ -24,6 +24,11 @@ export interface ReportRow extends SpendRow {
   workspace: string;
   /** The session was deleted; its tombstone keeps its spending. */
   deleted: boolean;
+  /**
+   * The session's own per-turn rows, for a row that sums a span (`span`) the report cannot place
+   * in one local day: read from its log when needed (rare).
+   */
+  turnRows?: () => readonly SpendRow[];
 }
 
 export interface SpendingOptions {
@@ -69,6 +74,7 @@ export class SpendingOptionError extends Error {
 }
 
 const DAY_MS = 86_400_000;
+const TIME_GROUPS: ReadonlySet<GroupBy> = new Set(['day', 'week', 'month']);
 
 /** The machine's time zone. */
 export function machineTimeZone(): string {
@@ -85,6 +91,8 @@ export class ZoneCalendar {
   /** Per UTC day: its offset, or where inside it the offset changes (found to the millisecond). */
   private readonly dayOffsets = new Map<number, { before: number; after: number; at: number }>();
   private readonly dayKeys = new Map<number, string>();
+  private lastDay = Number.NaN;
+  private lastOffsets: { before: number; after: number; at: number } | undefined;
 
   constructor(tz?: string | null) {
     try {
@@ -123,7 +131,8 @@ export class ZoneCalendar {
    */
   localMs(ms: number): number {
     const day = Math.floor(ms / DAY_MS);
-    let d = this.dayOffsets.get(day);
+    // Rows come in runs of one day: the last day's offsets first, then the map.
+    let d = day === this.lastDay ? this.lastOffsets : this.dayOffsets.get(day);
     if (!d) {
       const lo0 = day * DAY_MS;
       const hi0 = lo0 + DAY_MS - 1;
@@ -143,7 +152,22 @@ export class ZoneCalendar {
       d = { before, after, at };
       this.dayOffsets.set(day, d);
     }
+    this.lastDay = day;
+    this.lastOffsets = d;
     return ms + (ms < d.at ? d.before : d.after);
+  }
+
+  /**
+   * Whether every instant of [ms, ms + span) is in one local day with one offset (so a row that
+   * sums that span can be placed whole). Offsets change at most once a UTC day, so equal offsets
+   * and days at both ends of a span inside one UTC day mean the same for everything between.
+   */
+  oneDay(ms: number, span: number): boolean {
+    const last = ms + span - 1;
+    if (Math.floor(ms / DAY_MS) !== Math.floor(last / DAY_MS)) return false;
+    const a = this.localMs(ms);
+    const b = this.localMs(last);
+    return a - ms === b - last && Math.floor(a / DAY_MS) === Math.floor(b / DAY_MS);
   }
 
   /** The local day number (days since 1970-01-01, local) of instant `ms`. */
@@ -165,6 +189,21 @@ export class ZoneCalendar {
   weekKey(ms: number): string {
     return isoWeekOfDay(this.dayNumber(ms));
   }
+}
+
+/** Calendars by zone, kept (with the offsets they found) across reports of this process. */
+const calendars = new Map<string, ZoneCalendar>();
+
+/** The calendar of `tz` (default: the machine's zone, looked up each time: it can change). */
+function calendarOf(tz: string | null | undefined): ZoneCalendar {
+  if (!tz) return new ZoneCalendar(tz);
+  let cal = calendars.get(tz);
+  if (!cal) {
+    cal = new ZoneCalendar(tz);
+    if (calendars.size > 50) calendars.clear();
+    calendars.set(tz, cal);
+  }
+  return cal;
 }
 
 function dayKeyOfNumber(day: number, cache?: Map<number, string>): string {
@@ -253,8 +292,6 @@ function totalsJson(a: Acc): SpendingTotalsJson {
   };
 }
 
-const TIME_GROUPS: ReadonlySet<GroupBy> = new Set(['day', 'week', 'month']);
-
 /**
  * The spending report of `rows`, grouped `by` day, week, month, model, provider, workspace or
  * session, with a total. Rows are filtered by the local day their turn started (`since` and
@@ -264,7 +301,7 @@ export function spendingReport(rows: Iterable<ReportRow>, opts: SpendingOptions)
   if (!(GROUP_BY as readonly string[]).includes(opts.by)) {
     throw new SpendingOptionError(`by must be one of ${GROUP_BY.join(', ')} (got "${opts.by}")`);
   }
-  const cal = new ZoneCalendar(opts.tz);
+  const cal = calendarOf(opts.tz);
   const since = opts.since ? parseDay(opts.since, 'since') : null;
   const until = opts.until ? parseDay(opts.until, 'until') : null;
   if (since && until && since > until)
@@ -281,7 +318,7 @@ export function spendingReport(rows: Iterable<ReportRow>, opts: SpendingOptions)
   let sessionKey = '';
   let lastGroup: Acc | undefined;
   let lastKeyInGroup = '';
-  for (const r of rows) {
+  const add = (r: ReportRow): void => {
     if (prevId !== r.sessionId || prevWorkspace !== r.workspace || prevDeleted !== r.deleted) {
       sessionKey = `${r.workspace}\u0000${r.sessionId}\u0000${r.deleted ? 'deleted' : ''}`;
       prevId = r.sessionId;
@@ -291,7 +328,7 @@ export function spendingReport(rows: Iterable<ReportRow>, opts: SpendingOptions)
     let day: string | null = null;
     if (filtered || opts.by === 'day') {
       day = cal.dayKey(r.start);
-      if ((since !== null && day < since) || (until !== null && day > until)) continue;
+      if ((since !== null && day < since) || (until !== null && day > until)) return;
     }
     let key: string;
     switch (opts.by) {
@@ -330,6 +367,24 @@ export function spendingReport(rows: Iterable<ReportRow>, opts: SpendingOptions)
       sessions.add(sessionKey);
       lastGroup = g;
       lastKeyInGroup = sessionKey;
+    }
+  };
+  const timed = filtered || TIME_GROUPS.has(opts.by);
+  for (const r of rows) {
+    const span = r.span;
+    if (!timed || !span || cal.oneDay(r.start, span)) {
+      add(r);
+      continue;
+    }
+    // A local midnight (or an offset change) falls inside the row's span: its turns are placed
+    // one by one, from the session's own rows (the row is exactly their sum).
+    const turns = r.turnRows?.();
+    if (!turns) throw new Error(`spending row of session ${r.sessionId} cannot be split by day`);
+    const { sessionId, sessionTitle, workspace, deleted } = r;
+    const end = r.start + span;
+    for (const t of turns) {
+      if (t.start >= r.start && t.start < end && t.provider === r.provider && t.model === r.model)
+        add({ ...t, sessionId, sessionTitle, workspace, deleted });
     }
   }
   // The total is the sum of the groups (the same additions, once).

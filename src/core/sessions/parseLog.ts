@@ -16,8 +16,10 @@ import { FORMAT0_TYPES, type Format0Record, format0Record } from './format0';
 import type { ProblemList } from './problems';
 
 export interface ParsedLog {
-  /** v1 events, in file order (including those of a newer version that this schema accepts). */
+  /** v1 events, in file order (including those of a newer version that this schema accepts); empty when a sink took them. */
   events: SessionEvent[];
+  /** How many v1 events there were (those a sink took included). */
+  eventCount: number;
   /** Format-0 records, in file order. */
   format0: Format0Record[];
   /** The highest `v` seen on any line (0 if none). */
@@ -38,6 +40,16 @@ export interface ParsedLog {
 
 const NL = 0x0a;
 
+/**
+ * Takes a log's events instead of `ParsedLog.events` (the light scan, `lightScan.ts`): `light`
+ * is offered each complete line first and returns the line's `v` when it took it (a valid
+ * event), or 0 to leave it to the general path, whose events go to `event`.
+ */
+export interface LogSink {
+  light(text: string, start: number, end: number): number;
+  event(e: SessionEvent): void;
+}
+
 type LineResult =
   | { kind: 'event'; event: SessionEvent }
   | { kind: 'format0'; record: Format0Record }
@@ -49,9 +61,10 @@ type LineResult =
  * lines before `buf` (when it is the part of a log after a checkpoint), so problems name the
  * line in the whole file.
  */
-export function parseLog(buf: Buffer, problems: ProblemList, firstLine = 0): ParsedLog {
+export function parseLog(buf: Buffer, problems: ProblemList, sink?: LogSink, firstLine = 0): ParsedLog {
   const out: ParsedLog = {
     events: [],
+    eventCount: 0,
     format0: [],
     newestVersion: 0,
     newerSkipped: 0,
@@ -70,11 +83,21 @@ export function parseLog(buf: Buffer, problems: ProblemList, firstLine = 0): Par
   while (start <= last) {
     const end = text.indexOf('\n', start);
     lineNo++;
+    if (sink) {
+      const v = sink.light(text, start, end);
+      if (v > 0) {
+        start = end + 1;
+        out.lines++;
+        out.eventCount++;
+        if (v > out.newestVersion) out.newestVersion = v;
+        continue;
+      }
+    }
     const r = parseLine(buf, text, start, end);
     start = end + 1;
     if (r === null) continue;
     out.lines++;
-    take(out, r, problems, `line ${lineNo}`);
+    take(out, r, problems, `line ${lineNo}`, sink);
   }
   out.goodLength = last + 1;
   out.lastWholeLine = lineNo;
@@ -87,7 +110,7 @@ export function parseLog(buf: Buffer, problems: ProblemList, firstLine = 0): Par
     } else {
       out.lines++;
       if (r.kind !== 'bad') {
-        take(out, r, problems, `line ${lineNo}`);
+        take(out, r, problems, `line ${lineNo}`, sink);
         out.needsNewline = true;
         out.goodLength = buf.length;
       } else {
@@ -106,10 +129,12 @@ export function parseLog(buf: Buffer, problems: ProblemList, firstLine = 0): Par
   return out;
 }
 
-function take(out: ParsedLog, r: LineResult, problems: ProblemList, where: string): void {
+function take(out: ParsedLog, r: LineResult, problems: ProblemList, where: string, sink?: LogSink): void {
   switch (r.kind) {
     case 'event':
-      out.events.push(r.event);
+      out.eventCount++;
+      if (sink) sink.event(r.event);
+      else out.events.push(r.event);
       if (r.event.v > out.newestVersion) out.newestVersion = r.event.v;
       return;
     case 'format0':

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { contextWindow, sessionTotals } from '../ledger/derive';
-import { type SpendRow, spendRows } from '../ledger/spendRows';
+import { bucketedSpendRows, SPEND_BUCKET_MS, type SpendRow } from '../ledger/spendRows';
 import type { UsageTotals } from '../usage/types';
 import type { LoadedSession, SessionFormat } from './reader';
 
@@ -44,7 +44,10 @@ export interface SessionSummary {
   mtimeMs: number;
   /** Deleted sessions kept as a tombstone in `sessions/trash/`: when it was deleted; null otherwise. */
   deletedAt: string | null;
-  /** The spending rows (`spendRows`), encoded compactly: `decodeSpend` turns them back. */
+  /**
+   * The spending rows (`spendRows`) summed per provider, model and UTC quarter-hour
+   * (`bucketRows`), encoded compactly: `decodeSpend` turns them back.
+   */
   spend: EncodedSpend;
 }
 
@@ -59,6 +62,8 @@ export interface EncodedSpend {
   keys: [provider: string, model: string][];
   rows: string;
   wide?: boolean;
+  /** The rows are sums per UTC time bucket of this many ms (`bucketRows`); absent: one per turn. */
+  bucket?: number;
 }
 
 const ROW_FIELDS = 20;
@@ -69,61 +74,74 @@ const TWO32N = 4_294_967_296n;
 const START_OFFSET = 2 ** 47;
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-function rowFields(r: SpendRow, ki: number): number[] {
+/** Writes row `r`'s fields at `o` of `f`. */
+function putRow(f: Float64Array, o: number, r: SpendRow, ki: number): void {
   const u = r.usage;
+  const d = u.inputTokenDetails;
   const start = r.start + START_OFFSET;
   const cost = r.costPico;
-  return [
-    Math.floor(start / TWO32),
-    start % TWO32,
-    ki,
-    r.turns,
-    r.requests,
-    r.pricedRequests,
-    r.unknownCostRequests,
-    r.unknownCostTokens,
-    u.inputTokens,
-    u.inputTokenDetails.noCacheTokens,
-    u.inputTokenDetails.cacheReadTokens,
-    u.inputTokenDetails.cacheWriteTokens,
-    u.inputTokenDetails.cacheWrite1hTokens ?? 0,
-    u.outputTokens,
-    u.outputTokenDetails.textTokens,
-    u.outputTokenDetails.reasoningTokens,
-    u.totalTokens,
-    SOURCES.indexOf(u.source),
-    cost < TWO32N ? 0 : Number(cost / TWO32N),
-    cost < TWO32N ? Number(cost) : Number(cost % TWO32N),
-  ];
+  f[o] = Math.floor(start / TWO32);
+  f[o + 1] = start % TWO32;
+  f[o + 2] = ki;
+  f[o + 3] = r.turns;
+  f[o + 4] = r.requests;
+  f[o + 5] = r.pricedRequests;
+  f[o + 6] = r.unknownCostRequests;
+  f[o + 7] = r.unknownCostTokens;
+  f[o + 8] = u.inputTokens;
+  f[o + 9] = d.noCacheTokens;
+  f[o + 10] = d.cacheReadTokens;
+  f[o + 11] = d.cacheWriteTokens;
+  f[o + 12] = d.cacheWrite1hTokens ?? 0;
+  f[o + 13] = u.outputTokens;
+  f[o + 14] = u.outputTokenDetails.textTokens;
+  f[o + 15] = u.outputTokenDetails.reasoningTokens;
+  f[o + 16] = u.totalTokens;
+  f[o + 17] = SOURCES.indexOf(u.source);
+  f[o + 18] = cost < TWO32N ? 0 : Number(cost / TWO32N);
+  f[o + 19] = cost < TWO32N ? Number(cost) : Number(cost % TWO32N);
 }
 
-/** Encodes spending rows for the index. */
-export function encodeSpend(rows: readonly SpendRow[]): EncodedSpend {
+/** Encodes spending rows for the index (`bucket`: they are `bucketRows` of that width). */
+export function encodeSpend(rows: readonly SpendRow[], bucket?: number): EncodedSpend {
   const keys: [string, string][] = [];
   const keyIndex = new Map<string, number>();
   const values = new Float64Array(rows.length * ROW_FIELDS);
-  let wide = false;
-  rows.forEach((r, i) => {
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
     const k = `${r.provider}\u0000${r.model}`;
     let ki = keyIndex.get(k);
     if (ki === undefined) {
       ki = keys.length;
-      keys.push([r.provider, r.model]);
+      keys.push([own(r.provider), own(r.model)]);
       keyIndex.set(k, ki);
     }
-    const f = rowFields(r, ki);
-    for (let j = 0; j < ROW_FIELDS; j++) {
-      const v = f[j]!;
-      if (v >= TWO32) wide = true;
-      values[i * ROW_FIELDS + j] = v;
-    }
-  });
-  const buf = Buffer.alloc(values.length * (wide ? 8 : 4));
-  for (let i = 0; i < values.length; i++) {
-    if (wide) buf.writeDoubleLE(values[i]!, i * 8);
-    else buf.writeUInt32LE(values[i]!, i * 4);
+    putRow(values, i * ROW_FIELDS, r, ki);
   }
-  return { keys, rows: buf.toString('base64'), ...(wide ? { wide: true } : {}) };
+  // 32-bit fields when every value fits (the common case), else the 64-bit floats themselves.
+  let wide = false;
+  for (const v of values) {
+    if (!(v >= 0 && v < TWO32 && Number.isInteger(v))) {
+      wide = true;
+      break;
+    }
+  }
+  const out = wide ? values : new Uint32Array(values);
+  let bytes: Buffer;
+  if (LITTLE_ENDIAN) bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  else {
+    bytes = Buffer.alloc(out.length * (wide ? 8 : 4));
+    for (let i = 0; i < out.length; i++) {
+      if (wide) bytes.writeDoubleLE(out[i]!, i * 8);
+      else bytes.writeUInt32LE(out[i]!, i * 4);
+    }
+  }
+  return {
+    keys,
+    rows: bytes.toString('base64'),
+    ...(wide ? { wide: true } : {}),
+    ...(bucket === undefined ? {} : { bucket }),
+  };
 }
 
 /** The decoded fields of encoded rows (memoized: validation and reading decode once). */
@@ -137,7 +155,12 @@ function fieldsOf(e: EncodedSpend): Uint32Array | Float64Array {
   if (bytes.length % (width * ROW_FIELDS) !== 0) throw new RangeError('truncated spending rows');
   const n = bytes.length / width;
   let out: Uint32Array | Float64Array;
-  if (LITTLE_ENDIAN) {
+  if (LITTLE_ENDIAN && bytes.byteOffset % width === 0) {
+    // Viewed where it is (a decoded buffer of more than a few kilobytes has its own memory).
+    out = e.wide
+      ? new Float64Array(bytes.buffer, bytes.byteOffset, n)
+      : new Uint32Array(bytes.buffer, bytes.byteOffset, n);
+  } else if (LITTLE_ENDIAN) {
     // Copied into a fresh (aligned) buffer, then viewed.
     const copy = new Uint8Array(bytes.length);
     copy.set(bytes);
@@ -150,8 +173,8 @@ function fieldsOf(e: EncodedSpend): Uint32Array | Float64Array {
   return out;
 }
 
-function fill(row: SpendRow, f: Uint32Array | Float64Array, o: number, keys: EncodedSpend['keys']): void {
-  const key = keys[f[o + 2]!]!;
+function fill(row: SpendRow, f: Uint32Array | Float64Array, o: number, e: EncodedSpend): void {
+  const key = e.keys[f[o + 2]!]!;
   const u = row.usage;
   row.start = f[o]! * TWO32 + f[o + 1]! - START_OFFSET;
   row.provider = key[0];
@@ -173,6 +196,8 @@ function fill(row: SpendRow, f: Uint32Array | Float64Array, o: number, keys: Enc
   u.source = SOURCES[f[o + 17]!]!;
   const hi = f[o + 18]!;
   row.costPico = hi === 0 ? BigInt(f[o + 19]!) : BigInt(hi) * TWO32N + BigInt(f[o + 19]!);
+  if (e.bucket !== undefined) row.span = e.bucket;
+  else if (row.span !== undefined) row.span = undefined; // a reused row (flyweight)
 }
 
 function blankRow(): SpendRow {
@@ -209,7 +234,7 @@ export function forEachSpendRow<X extends object>(
   const f = fieldsOf(e);
   for (let o = 0; o < f.length; o += ROW_FIELDS) {
     const row = blankRow();
-    fill(row, f, o, e.keys);
+    fill(row, f, o, e);
     push(Object.assign(row, extra));
   }
 }
@@ -226,7 +251,7 @@ export function* flyweightSpendRows<X extends object>(
     Object.assign(row, extra);
     const f = fieldsOf(spend);
     for (let o = 0; o < f.length; o += ROW_FIELDS) {
-      fill(row, f, o, spend.keys);
+      fill(row, f, o, spend);
       yield row;
     }
   }
@@ -242,8 +267,14 @@ export function decodeSpend(e: EncodedSpend): SpendRow[] {
 /** Checks an index entry's spending rows: keys, whole rows, key and source indexes in range. */
 function validSpend(v: unknown): v is EncodedSpend {
   if (typeof v !== 'object' || v === null) return false;
-  const { keys, rows, wide } = v as { keys?: unknown; rows?: unknown; wide?: unknown };
+  const { keys, rows, wide, bucket } = v as {
+    keys?: unknown;
+    rows?: unknown;
+    wide?: unknown;
+    bucket?: unknown;
+  };
   if (!Array.isArray(keys) || typeof rows !== 'string' || (wide !== undefined && wide !== true)) return false;
+  if (bucket !== undefined && !(Number.isSafeInteger(bucket) && (bucket as number) > 0)) return false;
   for (const k of keys) {
     if (!Array.isArray(k) || k.length !== 2 || typeof k[0] !== 'string' || typeof k[1] !== 'string')
       return false;
@@ -262,7 +293,8 @@ function validSpend(v: unknown): v is EncodedSpend {
 
 const count = z.number().int().nonnegative();
 
-const summarySchema = z.object({
+/** The shape of a summary in the index (`parseSummary` checks it by hand, faster). */
+export const summarySchema = z.object({
   sessionId: z.string(),
   title: z.string(),
   provider: z.string(),
@@ -300,8 +332,113 @@ const summarySchema = z.object({
   spend: z.custom<EncodedSpend>(validSpend),
 });
 
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isStrOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
+const SOURCE_NAMES: readonly unknown[] = SOURCES;
+const FORMATS: readonly unknown[] = ['v1', 'v0', 'message-history'];
+const PICO = /^\d{1,40}$/;
+
+/**
+ * `summarySchema.safeParse(raw)`, by hand: a list reads a thousand summaries and zod took most of
+ * the time. The summary (known keys only, as zod returns it), or null. A property test holds the
+ * two to the same answer.
+ */
+export function parseSummary(raw: unknown): SessionSummary | null {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
+  const o = raw as Record<string, unknown>;
+  const u = o.usage as Record<string, unknown> | null;
+  if (typeof u !== 'object' || u === null || Array.isArray(u)) return null;
+  const i = u.inputTokenDetails as Record<string, unknown> | null;
+  const x = u.outputTokenDetails as Record<string, unknown> | null;
+  if (typeof i !== 'object' || i === null || Array.isArray(i)) return null;
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return null;
+  if (
+    !(
+      isStr(o.sessionId) &&
+      isStr(o.title) &&
+      isStr(o.provider) &&
+      isStr(o.model) &&
+      isStr(o.createdAt) &&
+      isStr(o.updatedAt) &&
+      isCount(o.turns) &&
+      isCount(o.requests) &&
+      isCount(u.inputTokens) &&
+      isCount(i.noCacheTokens) &&
+      isCount(i.cacheReadTokens) &&
+      isCount(i.cacheWriteTokens) &&
+      (i.cacheWrite1hTokens === undefined || isCount(i.cacheWrite1hTokens)) &&
+      isCount(u.outputTokens) &&
+      isCount(x.textTokens) &&
+      isCount(x.reasoningTokens) &&
+      isCount(u.totalTokens) &&
+      SOURCE_NAMES.includes(u.source) &&
+      isStr(o.costPico) &&
+      PICO.test(o.costPico) &&
+      isCount(o.unknownCostRequests) &&
+      isCount(o.contextTokens) &&
+      isStrOrNull(o.contextModel) &&
+      typeof o.approximate === 'boolean' &&
+      typeof o.readOnly === 'boolean' &&
+      FORMATS.includes(o.format) &&
+      isCount(o.problems) &&
+      isStrOrNull(o.importedSha256) &&
+      isStr(o.file) &&
+      isCount(o.size) &&
+      typeof o.mtimeMs === 'number' &&
+      Number.isFinite(o.mtimeMs) &&
+      o.mtimeMs >= 0 &&
+      isStrOrNull(o.deletedAt) &&
+      validSpend(o.spend)
+    )
+  )
+    return null;
+  const inputTokenDetails: UsageTotals['inputTokenDetails'] = {
+    noCacheTokens: i.noCacheTokens as number,
+    cacheReadTokens: i.cacheReadTokens as number,
+    cacheWriteTokens: i.cacheWriteTokens as number,
+  };
+  if (i.cacheWrite1hTokens !== undefined)
+    inputTokenDetails.cacheWrite1hTokens = i.cacheWrite1hTokens as number;
+  return {
+    sessionId: o.sessionId as string,
+    title: o.title as string,
+    provider: o.provider as string,
+    model: o.model as string,
+    createdAt: o.createdAt as string,
+    updatedAt: o.updatedAt as string,
+    turns: o.turns as number,
+    requests: o.requests as number,
+    usage: {
+      inputTokens: u.inputTokens as number,
+      inputTokenDetails,
+      outputTokens: u.outputTokens as number,
+      outputTokenDetails: {
+        textTokens: x.textTokens as number,
+        reasoningTokens: x.reasoningTokens as number,
+      },
+      totalTokens: u.totalTokens as number,
+      source: u.source as UsageTotals['source'],
+    },
+    costPico: o.costPico as string,
+    unknownCostRequests: o.unknownCostRequests as number,
+    contextTokens: o.contextTokens as number,
+    contextModel: o.contextModel as string | null,
+    approximate: o.approximate as boolean,
+    readOnly: o.readOnly as boolean,
+    format: o.format as SessionFormat,
+    problems: o.problems as number,
+    importedSha256: o.importedSha256 as string | null,
+    file: o.file as string,
+    size: o.size as number,
+    mtimeMs: o.mtimeMs as number,
+    deletedAt: o.deletedAt as string | null,
+    spend: o.spend as EncodedSpend,
+  };
+}
+
 /** Bumped when the summary's shape changes: an index of another version is rebuilt. */
-export const INDEX_VERSION = 3;
+export const INDEX_VERSION = 4;
 
 const indexSchema = z.object({
   version: z.literal(INDEX_VERSION),
@@ -309,6 +446,15 @@ const indexSchema = z.object({
   /** Tombstones of deleted sessions (their spending still counts in reports). */
   trash: z.array(z.unknown()).optional(),
 });
+
+/**
+ * A copy of `s` that does not point into a larger string: a value read from a log by a regular
+ * expression is a slice of the whole log's text, and a summary holding it would keep that text
+ * (hundreds of kilobytes a session) alive as long as the summary.
+ */
+function own<S extends string | null>(s: S): S {
+  return (s === null || s.length < 13 ? s : JSON.parse(JSON.stringify(s))) as S;
+}
 
 /** The summary of a loaded session, its numbers from derive.ts. */
 export function summarize(
@@ -321,19 +467,19 @@ export function summarize(
   const totals = sessionTotals(s);
   const window = contextWindow(s, null);
   return {
-    sessionId: s.sessionId,
-    title: s.title,
-    provider: s.provider,
-    model: s.model,
-    createdAt: s.createdAt,
-    updatedAt: s.updatedAt || s.createdAt,
+    sessionId: own(s.sessionId),
+    title: own(s.title),
+    provider: own(s.provider),
+    model: own(s.model),
+    createdAt: own(s.createdAt),
+    updatedAt: own(s.updatedAt || s.createdAt),
     turns: s.turns.length,
     requests: s.requests.size,
     usage: totals.usage,
     costPico: totals.cost.knownPico.toString(),
     unknownCostRequests: totals.cost.unknownCount,
     contextTokens: window.usedTokens,
-    contextModel: window.requestId === null ? null : (s.requests.get(window.requestId)?.model ?? null),
+    contextModel: window.requestId === null ? null : own(s.requests.get(window.requestId)?.model ?? null),
     approximate: s.approximate,
     readOnly: loaded.readOnly,
     format: loaded.format,
@@ -343,7 +489,7 @@ export function summarize(
     size: file.size,
     mtimeMs: file.mtimeMs,
     deletedAt,
-    spend: encodeSpend(spendRows(s)),
+    spend: encodeSpend(bucketedSpendRows(s), SPEND_BUCKET_MS),
   };
 }
 
@@ -372,12 +518,12 @@ export async function readIndex(path: string): Promise<{
     return { entries, trash, whole: false };
   }
   for (const raw of parsed.sessions) {
-    const e = summarySchema.safeParse(raw);
-    if (e.success) entries.set(e.data.sessionId, e.data);
+    const e = parseSummary(raw);
+    if (e) entries.set(e.sessionId, e);
   }
   for (const raw of parsed.trash ?? []) {
-    const e = summarySchema.safeParse(raw);
-    if (e.success) trash.set(e.data.file, e.data);
+    const e = parseSummary(raw);
+    if (e) trash.set(e.file, e);
   }
   return {
     entries,

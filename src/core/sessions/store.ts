@@ -4,7 +4,7 @@
  * README.md beside this file describes the formats and the rules.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { emptySession } from '../ledger/ledger';
@@ -75,6 +75,12 @@ export interface ImportResult {
   report: string[];
 }
 
+/**
+ * Session files `list()` has in hand at once. Their bytes are read synchronously (cheaper in CPU
+ * for many small files); what overlaps is the rest (keeping a torn tail aside, moving a file).
+ */
+const LIST_CONCURRENCY = 8;
+
 /** A file whose bytes appeared within this long may be a session being created right now. */
 const NEW_FILE_GRACE_MS = 60_000;
 
@@ -83,7 +89,8 @@ export class SessionStore {
   readonly dir: string;
   private readonly layout: Layout;
   private readonly logger: Logger;
-  private readonly price: PriceFn | undefined;
+  /** Prices old formats' requests (also when a report reads a session's per-turn rows again). */
+  readonly price: PriceFn | undefined;
   private readonly now: () => Date;
   private readonly io: WriterIO;
   private readonly writers = new Map<string, SessionWriter>();
@@ -424,23 +431,36 @@ export class SessionStore {
     const problems: Problem[] = [];
     const sessions: SessionSummary[] = [];
     const ctx = this.readContext();
-    for (const [sessionId, files] of await this.sessionFiles()) {
-      const f = files[0]!;
-      const rel = relative(this.dir, f.path);
-      const st = await fs.stat(f.path).catch(() => null);
-      const cached = entries.get(sessionId);
-      if (st && cached && cached.file === rel && cached.size === st.size && cached.mtimeMs === st.mtimeMs) {
-        sessions.push(cached);
+    // Each session's file is checked (and read again when it changed), a few in hand at a time;
+    // the results are taken in the listing's order, so problems come out as they would one by one.
+    const live = await inOrder(
+      [...(await this.sessionFiles())],
+      LIST_CONCURRENCY,
+      async ([sessionId, files]) => {
+        const f = files[0]!;
+        const rel = relative(this.dir, f.path);
+        const cached = entries.get(sessionId);
+        const st = cached ? statOrNull(f.path) : null; // nothing to compare with: read it
+        if (st && cached && cached.file === rel && cached.size === st.size && cached.mtimeMs === st.mtimeMs) {
+          return { cached };
+        }
+        const r = await readSessionFile(f, ctx, { light: true });
+        return { read: r, rel };
+      },
+    );
+    for (const x of live) {
+      if (x.cached) {
+        sessions.push(x.cached);
         continue;
       }
       changed = true;
-      const r = await readSessionFile(f, ctx);
+      const r = x.read;
       if (!r.ok) {
         problems.push(...r.problems);
         continue;
       }
       problems.push(...r.loaded.problems);
-      sessions.push(summarize(r.loaded, { rel, size: r.size, mtimeMs: r.mtimeMs }, null));
+      sessions.push(summarize(r.loaded, { rel: x.rel, size: r.size, mtimeMs: r.mtimeMs }, null));
     }
     if (sessions.length !== entries.size) changed = true;
     sessions.sort((a, b) =>
@@ -451,19 +471,28 @@ export class SessionStore {
           : -1,
     );
     const deleted: SessionSummary[] = [];
-    for (const t of trashFiles(await readdirOrEmpty(this.layout.trash))) {
-      const path = join(this.layout.trash, t.name);
-      const rel = relative(this.dir, path);
-      const st = await fs.stat(path).catch(() => null);
-      const cached = trash.get(rel);
-      if (st && cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs) {
-        deleted.push(cached);
+    const dead = await inOrder(
+      trashFiles(await readdirOrEmpty(this.layout.trash)),
+      LIST_CONCURRENCY,
+      async (t) => {
+        const path = join(this.layout.trash, t.name);
+        const rel = relative(this.dir, path);
+        const st = statOrNull(path);
+        const cached = trash.get(rel);
+        if (st && cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs) return { cached };
+        const r = await readSessionFile({ sessionId: t.sessionId, path, kind: t.kind }, ctx, { light: true });
+        return { read: r, rel, deletedAt: t.deletedAt };
+      },
+    );
+    for (const x of dead) {
+      if (x.cached) {
+        deleted.push(x.cached);
         continue;
       }
       changed = true;
-      const r = await readSessionFile({ sessionId: t.sessionId, path, kind: t.kind }, ctx);
+      const r = x.read;
       if (!r.ok) continue; // an unreadable tombstone was moved aside and reported in the log
-      deleted.push(summarize(r.loaded, { rel, size: r.size, mtimeMs: r.mtimeMs }, null, t.deletedAt));
+      deleted.push(summarize(r.loaded, { rel: x.rel, size: r.size, mtimeMs: r.mtimeMs }, null, x.deletedAt));
     }
     if (deleted.length !== trash.size) changed = true;
     if (changed) {
@@ -621,5 +650,28 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
     return (await fs.readdir(dir)).filter((n) => !n.startsWith('.'));
   } catch {
     return [];
+  }
+}
+
+/** `fn` over `items`, at most `limit` at a time; the results in the items' order. */
+async function inOrder<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** The file's size and mtime, or null (synchronous: a list checks thousands of files in a row). */
+function statOrNull(path: string): { size: number; mtimeMs: number } | null {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null;
   }
 }

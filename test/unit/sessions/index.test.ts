@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { INDEX_VERSION } from '../../../src/core/sessions/sessionIndex';
 import { SessionStore } from '../../../src/core/sessions/store';
 import { cost, recordTurn, tempStorage, usage } from './helpers';
 
@@ -72,7 +73,7 @@ describe('session index', () => {
     await assert.rejects(fs.stat(join(dir, 'index.json')));
     await store.list();
     const index = await readIndexFile();
-    assert.equal(index.version, 3);
+    assert.equal(index.version, INDEX_VERSION);
     assert.equal(index.sessions.length, 3);
     assert.deepEqual(
       (await fs.readdir(dir)).filter((n) => n.endsWith('.tmp')),

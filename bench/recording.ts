@@ -31,7 +31,7 @@ export interface RecordingBenchOptions {
   samples?: number;
   /** Turns measured at the large point for the baseline, whose saves are slow (default 10). */
   baselineLargeSamples?: number;
-  /** Reloads measured (default 5). */
+  /** Reloads measured (default 9). */
   reloads?: number;
   /** Where to print (default console.log). */
   print?: (line: string) => void;
@@ -333,7 +333,7 @@ export async function benchRecording(opts: RecordingBenchOptions = {}): Promise<
     smallTurns: opts.smallTurns ?? 10,
     samples: opts.samples ?? 50,
     baselineLargeSamples: opts.baselineLargeSamples ?? 10,
-    reloads: opts.reloads ?? 5,
+    reloads: opts.reloads ?? 9,
     print: opts.print ?? ((line) => console.log(line)),
   };
   const dir = await fs.mkdtemp(join(tmpdir(), 'tally-bench-recording-'));

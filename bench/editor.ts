@@ -70,7 +70,8 @@ async function heaviestInputs(): Promise<{ name: string; bytes: number }[]> {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: ['vscode'],
+    // As scripts/build.mjs: the tokenizer is dist/tokenizer.js, loaded on first use.
+    external: ['vscode', 'gpt-tokenizer/encoding/o200k_base'],
     legalComments: 'none',
     write: false,
     outdir: join(tmpdir(), 'tally-bench-editor'),
@@ -177,6 +178,9 @@ export async function benchEditor(opts: EditorBenchOptions = {}): Promise<Editor
     p('production build (node scripts/build.mjs --production):');
     p(`  dist/extension.js  ${kb(result.extensionBytes)} (gzip ${kb(result.extensionGzipBytes)})`);
     p(`  dist/webview.js    ${kb(result.webviewBytes)} (gzip ${kb(result.webviewGzipBytes)})`);
+    p(
+      `  dist/tokenizer.js  ${kb(statSync(join(repoRoot, 'dist/tokenizer.js')).size)} (required only for a local estimate)`,
+    );
     p(`  heaviest in extension.js: ${result.heaviest.map((h) => `${h.name} ${kb(h.bytes)}`).join(', ')}`);
     if (!opts.sizesOnly) {
       p(`  .vsix              ${kb(statSync(vsix).size)}`);

@@ -47,7 +47,7 @@ export function epochMsToIso(ms: unknown, fallback: string): string {
 /** An ISO (or other Date-parsable) string as ISO, or `fallback`. */
 export function isoOr(value: unknown, fallback: string): string {
   if (typeof value === 'number') return epochMsToIso(value, fallback);
-  if (typeof value !== 'string' || value.length === 0 || value.length > 64) return fallback;
+  if (typeof value !== 'string' || value.length > 64) return fallback;
   const t = Date.parse(value);
   return Number.isFinite(t) ? new Date(t).toISOString() : fallback;
 }

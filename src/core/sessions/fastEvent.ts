@@ -135,9 +135,10 @@ function usageEvent(line: string, from: number, v: number, at: string): SessionE
   const textTokens = count(m[8]);
   const reasoningTokens = count(m[9]);
   const totalTokens = count(m[10]);
-  // NaN (a count above 1e12) makes the sum NaN: step aside.
-  const sum = inputTokens + noCacheTokens + cacheReadTokens + cacheWriteTokens + cacheWrite1h;
-  if (Number.isNaN(sum + outputTokens + textTokens + reasoningTokens + totalTokens)) return undefined;
+  // NaN is a count above 1e12: step aside.
+  const counts = [inputTokens, noCacheTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1h];
+  counts.push(outputTokens, textTokens, reasoningTokens, totalTokens);
+  for (const n of counts) if (Number.isNaN(n)) return undefined;
   const inputTokenDetails: UsageEvent['usage']['inputTokenDetails'] =
     m[6] === undefined
       ? { noCacheTokens, cacheReadTokens, cacheWriteTokens }

@@ -94,9 +94,8 @@ export function convertFormat0(records: readonly Format0Record[], ctx: ConvertCo
   const usages = records.filter((r): r is Format0Usage => r.type === 'usage');
   const turnLines = records.filter((r): r is Format0Turn => r.type === 'turn');
   const meta = metas[0];
-  const firstTime = records
-    .map((r) => ('timestamp' in r ? r.timestamp : undefined))
-    .find((t) => t !== undefined);
+  // Meta records carry no timestamp (zod drops unknown keys).
+  const firstTime = records.map((r) => (r as { timestamp?: number }).timestamp).find((t) => t !== undefined);
   const createdAt = isoOr(meta?.createdAt, epochMsToIso(firstTime, ctx.fallbackTime));
   const provider = meta?.provider ?? '';
   const model = meta?.model || usages[0]?.model || '';

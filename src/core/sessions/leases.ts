@@ -75,7 +75,7 @@ export async function takeLease(layout: Layout, sessionId: string): Promise<Leas
     release: async () => {
       if (released) return;
       released = true;
-      await fs.rm(path, { force: true }).catch(() => undefined);
+      await fs.rm(path).catch(() => undefined);
     },
   };
 }
@@ -109,7 +109,7 @@ export async function otherLiveWriters(layout: Layout, sessionId: string, own?: 
     const pid = Number(name.slice(prefix.length).split('~')[0]);
     body ??= { pid, host: hostname(), start: null };
     if (isLive(body)) live++;
-    else await fs.rm(path, { force: true }).catch(() => undefined);
+    else await fs.rm(path).catch(() => undefined);
   }
   return live;
 }

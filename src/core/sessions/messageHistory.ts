@@ -130,7 +130,8 @@ export function convertMessageHistory(json: unknown, ctx: ConvertContext): Conve
     if (m.role === 'user') byTurn.push([]);
     byTurn[byTurn.length - 1]!.push(m);
   }
-  const [sessionMessages = [], ...turnMessages] = byTurn;
+  const sessionMessages = byTurn[0]!;
+  const turnMessages = byTurn.slice(1);
   for (const m of sessionMessages) out.push(createdAt, { type: 'message', message: m });
 
   let k = 0;
@@ -239,7 +240,8 @@ function legacyUsage(e: Entry, raw: unknown, ctx: ConvertContext, where: string)
 function legacyCost(e: Entry, usage: Usage, model: string, ctx: ConvertContext): Cost {
   const usd = e.estimatedCost;
   if (usd === undefined) return priceOr(ctx, usage, model, PROVIDER);
-  if (!Number.isFinite(usd) || usd < 0 || usd > 1e9) {
+  // (zod's number is finite already)
+  if (usd < 0 || usd > 1e9) {
     ctx.problems.add('legacy-mismatch', `estimatedCost ${usd} is not an amount; cost unknown`);
     return { pico: null, basis: 'unknown' };
   }

@@ -51,7 +51,7 @@ export function trashFiles(names: readonly string[]): TrashFile[] {
     };
     const key = `${f.sessionId}\u0000${m[2]}`;
     const prior = byDeletion.get(key);
-    if (!prior || (prior.kind === 'history' && f.kind === 'log')) byDeletion.set(key, f);
+    if (!prior || f.kind === 'log') byDeletion.set(key, f);
   }
   return [...byDeletion.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -71,13 +71,14 @@ export function tombstoneEvents(s: SessionState): SessionEvent[] {
     ...(s.importedFrom ? { importedFrom: s.importedFrom } : {}),
     ...(s.approximate ? { approximate: true } : {}),
   });
-  const request = (id: string) => {
+  // `turnId`: the turn the request is listed under (a request started before its turn was, is the session's).
+  const request = (id: string, turnId?: string) => {
     const r = s.requests.get(id);
     if (!r) return;
     push(r.startedAt, {
       type: 'request.started',
       requestId: r.requestId,
-      ...(r.turnId !== undefined && s.turnsById.has(r.turnId) ? { turnId: r.turnId } : {}),
+      ...(turnId === undefined ? {} : { turnId }),
       provider: r.provider,
       model: r.model,
       purpose: r.purpose,
@@ -102,7 +103,7 @@ export function tombstoneEvents(s: SessionState): SessionEvent[] {
   };
   for (const t of s.turns) {
     push(t.startedAt, { type: 'turn.started', turnId: t.turnId, index: t.index });
-    for (const id of t.requestIds) request(id);
+    for (const id of t.requestIds) request(id, t.turnId);
     if (t.status !== 'running') {
       push(t.endedAt ?? t.startedAt, {
         type: 'turn.ended',

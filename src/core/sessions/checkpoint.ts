@@ -352,7 +352,7 @@ export function storeState(s: SessionState): StoredState {
 }
 
 function isCount(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  return Number.isSafeInteger(v) && (v as number) >= 0;
 }
 
 function check(ok: boolean, what: string): void {

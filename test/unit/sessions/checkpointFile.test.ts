@@ -417,6 +417,8 @@ describe('restoring a stored state', () => {
       'chat',
     ]);
     assert.deepEqual(j.sessionRequests, [0]);
+    assert.equal(j.requests[0]?.[8]?.[4], null, 'no 1-hour cache write: null, not undefined');
+    assert.equal(j.requests[2]?.[8]?.[4], 2);
     assert.deepEqual(j.turns[0]?.[6], [1, 2]);
   });
 
@@ -520,6 +522,12 @@ describe('restoring a stored state', () => {
     ['a turn id that is a number', (j) => ((j.turns[0] as unknown[])[0] = 1), 'a turn row'],
     ['turn requests that are not a list', (j) => ((j.turns[0] as unknown[])[6] = 0), 'a turn row'],
     ['a turn row that is an object', (j) => ((j.turns as unknown[])[0] = { length: 7 }), 'a turn row'],
+    [
+      'a turn row that only looks like one',
+      (j) => ((j.turns as unknown[])[0] = { length: 7, 0: 't0', 4: 0, 6: [] }),
+      'a turn row',
+    ],
+    ['a long turn row', (j) => (j.turns[0] as unknown[]).push(null), 'a turn row'],
     ['a turn naming a request past the list', (j) => j.turns[0]![6].push(3), 'a request position'],
     ['a session request past the list', (j) => j.sessionRequests.push(-1), 'a request position'],
   ];

@@ -4,6 +4,7 @@
  * when a checkpoint's tail is enough, and `turnRowsOfFile`.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { foldEvents } from '../../../src/core/ledger/ledger';
@@ -231,7 +232,12 @@ describe('reading one session file', () => {
     assert.equal(r.loaded.state.turns.length, 2);
     assert.equal(r.parsed, null);
     assert.equal(r.newestVersion, 0);
-    assert.match(r.sha256 ?? '', /^[0-9a-f]{64}$/);
+    assert.equal(
+      r.sha256,
+      createHash('sha256')
+        .update(await fs.readFile(f.path))
+        .digest('hex'),
+    );
     assert.equal(r.size, (await fs.stat(f.path)).size);
   });
 
@@ -312,7 +318,12 @@ describe('reading one session file', () => {
     assert.equal(r.loaded.format, 'v0');
     assert.equal(r.loaded.readOnly, false);
     assert.equal(r.newestVersion, 0);
-    assert.match(r.sha256 ?? '', /^[0-9a-f]{64}$/);
+    assert.equal(
+      r.sha256,
+      createHash('sha256')
+        .update(await fs.readFile(f.path))
+        .digest('hex'),
+    );
     assert.ok(r.converted && r.converted.events.length > 0);
   });
 
@@ -468,8 +479,24 @@ describe('reading one session file', () => {
       assert.ok(third.ok);
       assert.deepEqual(third.loaded, r.loaded);
       assert.equal(third.parsed?.lines, 13);
+      assert.equal(third.newestVersion, 1);
       assert.equal(third.loaded.state.turns.length, 2);
     });
+    for (const [what, extra] of [
+      ['a bad line', 'oops\n'],
+      ['a newer line', `${line({ type: 'turn.started', turnId: 't9', index: 9 }, 2)}\n`],
+      ['a last line without its newline', turn(1)],
+    ] as const) {
+      it(`is not written again after a megabyte that holds ${what}`, async () => {
+        const f = await bigLog(CHECKPOINT_MIN_BYTES);
+        await readSessionFile(f, ctx({ checkpoints: true }));
+        const before = await fs.readFile(ck(), 'utf8');
+        await fs.appendFile(f.path, `${padding(0, CHECKPOINT_REFRESH_BYTES)}\n${extra}`);
+        const r = await readSessionFile(f, ctx({ checkpoints: true }));
+        assert.ok(r.ok);
+        assert.equal(await fs.readFile(ck(), 'utf8'), before);
+      });
+    }
   });
 
   describe('keeping a torn tail aside', () => {
@@ -493,6 +520,13 @@ describe('reading one session file', () => {
       const again = await keepTornAside(f, Buffer.from('abc'), layout, new Date(0), logger);
       assert.equal(again, first);
       assert.equal(logger.lines.length, 1);
+      // Another tail at the very same time does not overwrite the first copy.
+      const other = await keepTornAside(f, Buffer.from('xyz!'), layout, NOW, logger);
+      assert.equal(other, null);
+      assert.equal(await fs.readFile(first!, 'utf8'), 'abc');
+      assert.equal(logger.lines[1]?.level, 'warn');
+      assert.equal(logger.lines[1]?.msg, 'could not keep a torn last line aside');
+      assert.match(String((logger.lines[1]?.data as { error?: unknown } | undefined)?.error), /EEXIST/);
     });
   });
 

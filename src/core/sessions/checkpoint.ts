@@ -140,7 +140,13 @@ export async function readCheckpoint(
     return reject('another format, fold or session');
   }
   if (header.logBytes > size) return reject('the log is shorter than the checkpoint');
-  const seen = await edges(fh, header.logBytes);
+  let seen: { head: string; end: string };
+  try {
+    seen = await edges(fh, header.logBytes);
+  } catch (e) {
+    // The log shrank after its size was taken (or cannot be read): a full read will tell.
+    return reject((e as Error).message);
+  }
   if (seen.head !== header.head || seen.end !== header.end) return reject('the log changed');
   const body = text.slice(nl + 1).replace(/\n$/, '');
   if (sha256(body) !== header.body) return reject('the state does not match its hash');
@@ -346,7 +352,7 @@ export function storeState(s: SessionState): StoredState {
 }
 
 function isCount(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  return Number.isSafeInteger(v) && (v as number) >= 0;
 }
 
 function check(ok: boolean, what: string): void {

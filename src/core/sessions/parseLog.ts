@@ -180,12 +180,12 @@ export function classify(json: unknown): LineResult {
   if ('v' in o) {
     const parsed = sessionEventSchema.safeParse(o);
     if (parsed.success) return { kind: 'event', event: parsed.data };
-    if (typeof o.v === 'number' && Number.isSafeInteger(o.v) && o.v > LOG_VERSION) {
-      return { kind: 'newer-unknown', version: o.v };
+    if (Number.isSafeInteger(o.v) && (o.v as number) > LOG_VERSION) {
+      return { kind: 'newer-unknown', version: o.v as number };
     }
     return { kind: 'bad', why: zodSummary(parsed.error) };
   }
-  if (typeof o.type === 'string' && FORMAT0_TYPES.has(o.type)) {
+  if (FORMAT0_TYPES.has(o.type as string)) {
     const parsed = format0Record.safeParse(o);
     if (parsed.success) return { kind: 'format0', record: parsed.data };
     return { kind: 'bad', why: `format 0: ${zodSummary(parsed.error)}` };

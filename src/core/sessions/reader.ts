@@ -228,12 +228,9 @@ async function readSessionFileOrThrow(f: SessionFile, ctx: ReadContext, light: b
       state = fold(f.sessionId, parsed.events, created?.approximate === true);
     }
     const loaded: LoadedSession = { state, readOnly, format: 'v1', problems: problems.done() };
-    const clean =
-      loaded.problems.length === 0 &&
-      parsed.format0.length === 0 &&
-      !parsed.torn &&
-      !parsed.needsNewline &&
-      parsed.goodLength === buf.length;
+    // A torn tail and format-0 lines are reported as problems, so a log without problems has
+    // none; a last line without its newline is the one unclean thing that is no problem.
+    const clean = loaded.problems.length === 0 && !parsed.needsNewline;
     if (ctx.checkpoints && !light && clean && !readOnly && buf.length >= CHECKPOINT_MIN_BYTES) {
       await writeCheckpoint(
         ctx.layout,
@@ -330,7 +327,7 @@ async function afterCheckpoint(
     goodLength: c.logBytes + parsed.goodLength,
     lines: c.lines + parsed.lines,
   };
-  const clean = loaded.problems.length === 0 && !parsed.torn && !parsed.needsNewline;
+  const clean = loaded.problems.length === 0 && !parsed.needsNewline; // a torn tail is a problem
   if (clean && !readOnly && parsed.goodLength >= CHECKPOINT_REFRESH_BYTES) {
     await writeCheckpoint(
       ctx.layout,

@@ -197,15 +197,7 @@ async function readSessionFileOrThrow(f: SessionFile, ctx: ReadContext, light: b
       buf.length === 0 ? 'is empty' : parsed.lines === 0 ? 'holds no lines' : 'holds no session record';
     return unreadable(f, why, problems, ctx, logger);
   }
-  if (parsed.torn) {
-    const keptAt = await keepTornAside(f, parsed.torn, ctx.layout, now, logger);
-    problems.add(
-      'torn-tail',
-      `the last line was cut off (${parsed.torn.length} bytes, no newline, not a whole record): ignored` +
-        (keptAt ? '' : ' (and it could not be copied aside)'),
-      keptAt ?? undefined,
-    );
-  }
+  if (parsed.torn) await reportTorn(f, parsed.torn, ctx, problems, now, logger);
 
   if (parsed.eventCount > 0 || parsed.newerSkipped > 0) {
     if (parsed.format0.length > 0) {
@@ -262,6 +254,24 @@ async function readSessionFileOrThrow(f: SessionFile, ctx: ReadContext, light: b
   return { ok: true, loaded, ...base, sha256: sha256(), parsed, converted, newestVersion: 0 };
 }
 
+/** Keeps a torn last line aside and reports it (a full read and a read after a checkpoint alike). */
+async function reportTorn(
+  f: SessionFile,
+  torn: Buffer,
+  ctx: ReadContext,
+  problems: ProblemList,
+  now: Date,
+  logger: Logger,
+): Promise<void> {
+  const keptAt = await keepTornAside(f, torn, ctx.layout, now, logger);
+  problems.add(
+    'torn-tail',
+    `the last line was cut off (${torn.length} bytes, no newline, not a whole record): ignored` +
+      (keptAt ? '' : ' (and it could not be copied aside)'),
+    keptAt ?? undefined,
+  );
+}
+
 /** The bytes of an open file from `position` to its end (`size` is what it had when opened). */
 async function readFrom(fh: fs.FileHandle, position: number, size: number): Promise<Buffer> {
   if (position === 0) return fh.readFile();
@@ -300,15 +310,7 @@ async function afterCheckpoint(
     checkpointBytes: c.logBytes,
     tailBytes: tail.length,
   });
-  if (parsed.torn) {
-    const keptAt = await keepTornAside(f, parsed.torn, ctx.layout, now, logger);
-    problems.add(
-      'torn-tail',
-      `the last line was cut off (${parsed.torn.length} bytes, no newline, not a whole record): ignored` +
-        (keptAt ? '' : ' (and it could not be copied aside)'),
-      keptAt ?? undefined,
-    );
-  }
+  if (parsed.torn) await reportTorn(f, parsed.torn, ctx, problems, now, logger);
   const state = c.state;
   for (const e of parsed.events) applyEvent(state, e);
   state.sessionId = f.sessionId;

@@ -280,8 +280,6 @@ const L_MESSAGE_ASCII = messageRe(false);
 /** Builds the light state of a log: a `LogSink` for `parseLog`. */
 export class LightSink implements LogSink {
   readonly state: SessionState;
-  /** The first `session.created`'s `approximate` flag (as a full load reads it). */
-  firstCreatedApproximate: boolean | undefined;
   private readonly message: RegExp;
 
   constructor(
@@ -395,8 +393,6 @@ export class LightSink implements LogSink {
   }
 
   event(e: SessionEvent): void {
-    if (e.type === 'session.created' && this.firstCreatedApproximate === undefined)
-      this.firstCreatedApproximate = e.approximate === true;
     if (e.type === 'message') {
       // The conversation is not part of a summary: only its time counts (the last update).
       if (e.at > this.state.updatedAt) this.state.updatedAt = e.at;

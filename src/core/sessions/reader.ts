@@ -214,10 +214,9 @@ async function readSessionFileOrThrow(f: SessionFile, ctx: ReadContext, light: b
     if (sink) {
       state = sink.state;
       state.sessionId = f.sessionId;
-      if (sink.firstCreatedApproximate) state.approximate = true;
     } else {
-      const created = parsed.events.find((e) => e.type === 'session.created');
-      state = fold(f.sessionId, parsed.events, created?.approximate === true);
+      // `approximate` comes from the log's own `session.created` (applyEvent sets it).
+      state = fold(f.sessionId, parsed.events, false);
     }
     const loaded: LoadedSession = { state, readOnly, format: 'v1', problems: problems.done() };
     // A torn tail and format-0 lines are reported as problems, so a log without problems has

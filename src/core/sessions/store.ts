@@ -317,7 +317,7 @@ export class SessionStore {
     const file = resolve(path);
     const buf = await fs.readFile(file);
     const sha256 = sha256Of(buf);
-    const { sessions } = await this.list();
+    const { sessions, problems: listed } = await this.list();
     const prior = sessions.find((s) => s.importedSha256 === sha256);
     if (prior) {
       return {
@@ -333,7 +333,11 @@ export class SessionStore {
     if (ownLogId) {
       // One of our own logs: a format-0 one is converted in place (the original kept in legacy/).
       const r = await readSessionFile({ sessionId: ownLogId, path: file, kind: 'log' }, this.readContext());
-      if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('; ') || 'the file disappeared');
+      if (!r.ok) {
+        // Listing just now may have moved an unreadable file aside: say why, not that it vanished.
+        const why = r.problems.length > 0 ? r.problems : listed.filter((p) => p.file === file);
+        throw new Error(why.map((p) => p.message).join('; ') || 'the file disappeared');
+      }
       if (r.loaded.format === 'v1') throw new Error('it is already a v1 session log: nothing to import');
       await this.convertInPlace({ sessionId: ownLogId, path: file, kind: 'log' }, r);
       return { sessionId: ownLogId, created: true, report: reportOf(r.converted!, r.loaded.problems) };

@@ -256,4 +256,79 @@ describe('the light scan of a log', () => {
       assert.equal(skipJsonValue(bad, 0, bad.length, true) === bad.length, false, bad);
     }
   });
+
+  it('vouches for every value JSON.stringify writes, and for nothing JSON.parse refuses (values with an edit)', () => {
+    const edits = fc.constantFrom(
+      '',
+      '"',
+      '\\',
+      ',',
+      ':',
+      '[',
+      ']',
+      '{',
+      '}',
+      'e',
+      'E',
+      '+',
+      '-',
+      '.',
+      '0',
+      'u',
+      'x',
+      '\n',
+      ' ',
+      '\u00e9',
+      't',
+      'f',
+      'n',
+    );
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), fc.nat(), fc.nat(2), edits, (v, at, del, ins) => {
+        const json = JSON.stringify(v);
+        const whole = Buffer.from(json, 'utf8').toString('latin1');
+        assert.equal(skipJsonValue(whole, 0, whole.length, true), whole.length, json);
+        const k = at % (json.length + 1);
+        const edited = json.slice(0, k) + ins + json.slice(k + del);
+        const t = Buffer.from(edited, 'utf8').toString('latin1');
+        const end = skipJsonValue(t, 0, t.length, true);
+        if (end === t.length) {
+          accepted++;
+          assert.doesNotThrow(() => JSON.parse(edited), edited);
+        }
+      }),
+      { numRuns: 4000 },
+    );
+    assert.ok(accepted > 400, `accepted ${accepted}`);
+    const good = ['1e5', '1E+5', '-0.5e-3', '0', '-0', '12.50', '"\\u00e9\\/"', '"\\b\\f\\n\\r\\t\\"\\\\"'];
+    for (const g of [...good, 'true', 'false', 'null', '[true,false,null]', '{"a":[],"b":{}}', '[]', '{}']) {
+      assert.equal(skipJsonValue(g, 0, g.length, true), g.length, g);
+    }
+    const bad = [
+      '1e',
+      '1e+',
+      '-a',
+      '"\\u12"',
+      '"\\u12g4"',
+      '"a\u0001"',
+      'nul',
+      'fals',
+      'truex',
+      '[1,2',
+      '{"a"}',
+      '{"a":}',
+      '{1:2}',
+      '"é"',
+    ];
+    for (const b of bad) assert.notEqual(skipJsonValue(b, 0, b.length, b !== '"é"'), b.length, b);
+    // Bytes above 0x7f (UTF-8 in a latin1 string) only when the caller checked the bytes.
+    const e = Buffer.from('"é"', 'utf8').toString('latin1');
+    assert.equal(skipJsonValue(e, 0, e.length, true), e.length);
+    assert.equal(skipJsonValue(e, 0, e.length, false), -1);
+    // Nesting: 64 levels are vouched for, 65 step aside.
+    const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    assert.equal(skipJsonValue(deep(64), 0, 128, true), 128);
+    assert.equal(skipJsonValue(deep(65), 0, 130, true), -1);
+  });
 });

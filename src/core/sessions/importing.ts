@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { ConvertContext, Converted } from './convert';
+import { syncDir, writeDurably } from './durableFile';
 import { LOG_VERSION, type SessionEvent, sessionEventSchema } from './events';
 import { convertFormat0 } from './format0';
 import { fileStamp, historyFileId, type Layout, LOG_SUFFIX, logFileId } from './layout';
@@ -90,40 +91,19 @@ export async function writeConvertedLog(
 
   const target = join(layout.sessions, `${sessionId}${LOG_SUFFIX}`);
   const tmp = join(layout.sessions, `.${sessionId}.${fileStamp(now)}.tmp`);
-  const fh = await fs.open(tmp, 'wx');
-  try {
-    await fh.writeFile(events.map((e) => `${JSON.stringify(e)}\n`).join(''), 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    if (mode === 'replace') await fs.rename(tmp, target);
-    else {
-      await fs.link(tmp, target).catch((e: NodeJS.ErrnoException) => {
+  await writeDurably({
+    tmp,
+    text: events.map((e) => `${JSON.stringify(e)}\n`).join(''),
+    place: async (t) => {
+      if (mode === 'replace') return fs.rename(t, target);
+      // A new session never takes the place of one that exists: link, which refuses to replace.
+      await fs.link(t, target).catch((e: NodeJS.ErrnoException) => {
         throw e.code === 'EEXIST' ? new Error(`session ${sessionId} already exists`) : e;
       });
-      await fs.unlink(tmp);
-    }
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
+      await fs.unlink(t);
+    },
+  });
   await syncDir(layout.sessions);
-}
-
-/** Syncs a folder so a file created or renamed in it survives a power loss (best effort). */
-export async function syncDir(dir: string): Promise<void> {
-  try {
-    const fh = await fs.open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // Not every platform can sync a folder; the file's own sync still holds.
-  }
 }
 
 function tryJson(buf: Buffer): unknown {

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { contextWindow, sessionTotals } from '../ledger/derive';
 import { bucketedSpendRows, SPEND_BUCKET_MS, type SpendRow } from '../ledger/spendRows';
 import type { UsageTotals } from '../usage/types';
+import { writeDurably } from './durableFile';
 import type { LoadedSession, SessionFormat } from './reader';
 
 /** What the session list shows for one session. */
@@ -544,17 +545,5 @@ export async function writeIndex(
   const tmp = join(dirname(path), `.index.${process.pid}.${Date.now()}.tmp`);
   const lines = (list: readonly SessionSummary[]) => list.map((x) => JSON.stringify(x)).join(',\n');
   const text = `{"version":${INDEX_VERSION},\n"sessions":[\n${lines(sessions)}\n],\n"trash":[\n${lines(trash)}\n]}\n`;
-  const fh = await fs.open(tmp, 'w');
-  try {
-    await fh.writeFile(text, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await fs.rename(tmp, path);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
+  await writeDurably({ tmp, text, flag: 'w', place: (t) => fs.rename(t, path) });
 }

@@ -11,8 +11,9 @@ import { emptySession } from '../ledger/ledger';
 import { type Logger, noopLogger } from '../log';
 import { removeCheckpoint } from './checkpoint';
 import type { ConvertContext, Converted, PriceFn } from './convert';
+import { syncDir } from './durableFile';
 import { LOG_VERSION, sessionEventSchema } from './events';
-import { keepLegacyOriginal, recognizeOldFile, syncDir, writeConvertedLog } from './importing';
+import { keepLegacyOriginal, recognizeOldFile, writeConvertedLog } from './importing';
 import {
   fileStamp,
   historyFileId,

@@ -10,8 +10,8 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { SessionState } from '../ledger/ledger';
+import { syncDir, writeDurably } from './durableFile';
 import { type EventBody, LOG_VERSION, type SessionEvent, sessionEventSchema } from './events';
-import { syncDir } from './importing';
 import { fileStamp, isSafeSessionId, type Layout, LOG_SUFFIX } from './layout';
 
 /** A file in `sessions/trash/` that holds a deleted session: its id, when, and how to read it. */
@@ -125,19 +125,7 @@ export async function writeTombstone(layout: Layout, s: SessionState, now: Date)
   const text = tombstoneEvents(s)
     .map((e) => `${JSON.stringify(e)}\n`)
     .join('');
-  const fh = await fs.open(tmp, 'wx');
-  try {
-    await fh.writeFile(text, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await fs.rename(tmp, target);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
+  await writeDurably({ tmp, text, place: (t) => fs.rename(t, target) });
   await syncDir(layout.trash);
   return target;
 }

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { syncDir } from '../../../src/core/sessions/durableFile';
 import {
   keepLegacyOriginal,
   recognizeOldFile,
-  syncDir,
   writeConvertedLog,
 } from '../../../src/core/sessions/importing';
 import { layoutOf } from '../../../src/core/sessions/layout';

@@ -9,7 +9,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { closeSync, promises as fs, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, promises as fs, fstatSync, openSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { applyEvent, emptySession, foldEvents, type SessionState } from '../ledger/ledger';
 import { type SpendRow, spendRows } from '../ledger/spendRows';
@@ -87,6 +87,25 @@ export type ReadResult =
  * state holds what a summary needs and no conversation (`lightScan.ts`), for the session list;
  * the problems found are the same.
  */
+/**
+ * Opens for reading without waiting: a FIFO named like a session file would otherwise block the
+ * open until something writes to it (forever). Non-blocking opens return at once; what is not a
+ * regular file is then refused after its fstat. (No effect on a regular file's reads.)
+ */
+const READ_NO_WAIT = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/** A regular file's bytes and mtime; throws for anything else (a FIFO, a folder) without waiting. */
+function readRegularFileSync(path: string): { buf: Buffer; mtimeMs: number } {
+  const fd = openSync(path, READ_NO_WAIT);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error('not a regular file');
+    return { buf: readFileSync(fd), mtimeMs: st.mtimeMs };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export async function readSessionFile(
   f: SessionFile,
   ctx: ReadContext,
@@ -114,20 +133,10 @@ async function readSessionFileOrThrow(f: SessionFile, ctx: ReadContext, light: b
   try {
     if (light) {
       // The session list reads many files in a row: the synchronous calls cost a fraction of the
-      // promise API's CPU time per file (the bytes come from the page cache either way). What is
-      // not a regular file (a FIFO would block the open) is refused before it is opened.
-      if (!statSync(f.path).isFile()) throw new Error('not a regular file');
-      const fd = openSync(f.path, 'r');
-      try {
-        const st = fstatSync(fd);
-        if (!st.isFile()) throw new Error('not a regular file');
-        mtimeMs = st.mtimeMs;
-        buf = readFileSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      // promise API's CPU time per file (the bytes come from the page cache either way).
+      ({ buf, mtimeMs } = readRegularFileSync(f.path));
     } else {
-      const fh = await fs.open(f.path, 'r');
+      const fh = await fs.open(f.path, READ_NO_WAIT);
       try {
         const st = await fh.stat();
         if (!st.isFile()) throw new Error('not a regular file');
@@ -373,8 +382,7 @@ export function turnRowsOfFile(f: SessionFile, price?: PriceFn): SpendRow[] {
   let buf: Buffer;
   let mtimeMs: number;
   try {
-    buf = readFileSync(f.path);
-    mtimeMs = statSync(f.path).mtimeMs;
+    ({ buf, mtimeMs } = readRegularFileSync(f.path));
   } catch {
     return [];
   }

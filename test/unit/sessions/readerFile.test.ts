@@ -4,6 +4,7 @@
  * when a checkpoint's tail is enough, and `turnRowsOfFile`.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
@@ -168,6 +169,24 @@ describe('reading one session file', () => {
       ],
     );
     assert.ok((await fs.stat(f.path)).isDirectory());
+  });
+
+  it('a FIFO named like a session file is refused at once, never waited on (light, full and rows)', async () => {
+    const f = file('pipe.jsonl');
+    execFileSync('mkfifo', [f.path]);
+    const logger = memoryLogger();
+    // Nothing ever writes to the pipe: a blocking open would wait until the test times out.
+    assert.deepEqual(turnRowsOfFile(f), []);
+    const light = await readSessionFile(f, ctx({ logger }), { light: true });
+    assert.deepEqual(problemsOf(light), [
+      `unreadable: pipe.jsonl cannot be read: not a regular file: moved aside @ ${join(layout.aside, `pipe.jsonl.${STAMP}.unreadable`)}`,
+    ]);
+    const g = file('pipe2.jsonl');
+    execFileSync('mkfifo', [g.path]);
+    const full = await readSessionFile(g, ctx({ logger, checkpoints: true }));
+    assert.deepEqual(problemsOf(full), [
+      `unreadable: pipe2.jsonl cannot be read: not a regular file: moved aside @ ${join(layout.aside, `pipe2.jsonl.${STAMP}.unreadable`)}`,
+    ]);
   });
 
   it('a failure this reader does not know is reported and the file left in place', async () => {

@@ -23,6 +23,7 @@ import { dirname, join } from 'node:path';
 import type { MessageRecord, RequestRecord, SessionState, TurnRecord } from '../ledger/ledger';
 import type { Logger } from '../log';
 import type { Usage } from '../usage/types';
+import { readRegularFile } from './durableFile';
 import type { Cost } from './events';
 import type { Layout } from './layout';
 
@@ -111,7 +112,7 @@ export async function readCheckpoint(
 ): Promise<Checkpoint | null> {
   let text: string;
   try {
-    text = await fs.readFile(checkpointPath(layout, sessionId), 'utf8');
+    text = (await readRegularFile(checkpointPath(layout, sessionId))).toString('utf8');
   } catch {
     return null;
   }

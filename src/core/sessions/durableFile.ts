@@ -2,8 +2,27 @@
  * Whole files that must never be seen half written (a converted log, a tombstone, the session
  * index): the text goes to a temporary file beside the target, is synced, and only then takes the
  * target's name. A failure on the way leaves the target as it was and removes the temporary file.
+ * And whole files read back without waiting on something that only looks like one (a FIFO).
  */
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
+
+/**
+ * Opens for reading without waiting: a FIFO named like one of our files would otherwise block the
+ * open until something writes to it (forever). A non-blocking open returns at once; what is not a
+ * regular file is then refused after its fstat. (No effect on a regular file's reads.)
+ */
+export const READ_NO_WAIT = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/** A regular file's text; rejects for anything else (a FIFO, a folder) without waiting. */
+export async function readRegularFile(path: string): Promise<Buffer> {
+  const fh = await fs.open(path, READ_NO_WAIT);
+  try {
+    if (!(await fh.stat()).isFile()) throw new Error(`${path} is not a regular file`);
+    return await fh.readFile();
+  } finally {
+    await fh.close();
+  }
+}
 
 export interface DurableWrite {
   /** The temporary file, in the target's folder (a rename does not cross file systems). */

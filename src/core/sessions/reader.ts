@@ -9,7 +9,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { closeSync, constants, promises as fs, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, promises as fs, fstatSync, openSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { applyEvent, emptySession, foldEvents, type SessionState } from '../ledger/ledger';
 import { type SpendRow, spendRows } from '../ledger/spendRows';
@@ -24,6 +24,7 @@ import {
   writeCheckpoint,
 } from './checkpoint';
 import type { ConvertContext, Converted, PriceFn } from './convert';
+import { READ_NO_WAIT } from './durableFile';
 import { LOG_VERSION, type SessionEvent } from './events';
 import { convertFormat0 } from './format0';
 import { fileStamp, type Layout } from './layout';
@@ -87,13 +88,6 @@ export type ReadResult =
  * state holds what a summary needs and no conversation (`lightScan.ts`), for the session list;
  * the problems found are the same.
  */
-/**
- * Opens for reading without waiting: a FIFO named like a session file would otherwise block the
- * open until something writes to it (forever). Non-blocking opens return at once; what is not a
- * regular file is then refused after its fstat. (No effect on a regular file's reads.)
- */
-const READ_NO_WAIT = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
-
 /** A regular file's bytes and mtime; throws for anything else (a FIFO, a folder) without waiting. */
 function readRegularFileSync(path: string): { buf: Buffer; mtimeMs: number } {
   const fd = openSync(path, READ_NO_WAIT);

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { contextWindow, sessionTotals } from '../ledger/derive';
 import { bucketedSpendRows, SPEND_BUCKET_MS, type SpendRow } from '../ledger/spendRows';
 import type { UsageTotals } from '../usage/types';
-import { writeDurably } from './durableFile';
+import { readRegularFile, writeDurably } from './durableFile';
 import type { LoadedSession, SessionFormat } from './reader';
 
 /** What the session list shows for one session. */
@@ -508,7 +508,7 @@ export async function readIndex(path: string): Promise<{
   const trash = new Map<string, SessionSummary>();
   let text: string;
   try {
-    text = await fs.readFile(path, 'utf8');
+    text = (await readRegularFile(path)).toString('utf8');
   } catch {
     return { entries, trash, whole: false };
   }

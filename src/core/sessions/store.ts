@@ -11,7 +11,7 @@ import { emptySession } from '../ledger/ledger';
 import { type Logger, noopLogger } from '../log';
 import { removeCheckpoint } from './checkpoint';
 import type { ConvertContext, Converted, PriceFn } from './convert';
-import { syncDir } from './durableFile';
+import { readRegularFile, syncDir } from './durableFile';
 import { LOG_VERSION, sessionEventSchema } from './events';
 import { keepLegacyOriginal, recognizeOldFile, writeConvertedLog } from './importing';
 import {
@@ -316,7 +316,7 @@ export class SessionStore {
    */
   async importFile(path: string): Promise<ImportResult> {
     const file = resolve(path);
-    const buf = await fs.readFile(file);
+    const buf = await readRegularFile(file);
     const sha256 = sha256Of(buf);
     const { sessions, problems: listed } = await this.list();
     const prior = sessions.find((s) => s.importedSha256 === sha256);

@@ -5,6 +5,7 @@
  * written, and a torn last line while another writer is live.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { sessionTotals } from '../../../src/core/ledger/derive';
@@ -191,5 +192,32 @@ describe('session store: edges', () => {
     );
     await wb.close();
     await wa.close();
+  });
+
+  it('a FIFO where the index, a checkpoint or an imported file would be read is refused at once', async () => {
+    const store = await SessionStore.open(dir);
+    const w = await store.create({ title: 't', provider: 'p', model: 'm', sessionId: 'long' });
+    await recordTurn(w, 1, usage(100, 0, 0, 10), cost(5n));
+    // Long enough (≥ 256 KiB) for a load to look for its checkpoint.
+    await w.append({
+      type: 'message',
+      turnId: 't1',
+      message: { role: 'user', content: 'x'.repeat(300_000) },
+    });
+    await w.close();
+    await fs.mkdir(join(dir, 'cache', 'checkpoints'), { recursive: true });
+    execFileSync('mkfifo', [join(dir, 'cache', 'checkpoints', 'long.json')]);
+    execFileSync('mkfifo', [join(dir, 'index.json')]);
+    // Nothing ever writes to these pipes: a blocking read would wait until the test times out.
+    const list = await store.list();
+    assert.deepEqual(
+      list.sessions.map((x) => [x.sessionId, x.usage.totalTokens]),
+      [['long', 110]],
+    );
+    assert.ok((await fs.stat(join(dir, 'index.json'))).isFile(), 'the index was written anew');
+    assert.equal(sessionTotals((await store.load('long'))!.state).usage.totalTokens, 110);
+    const pipe = join(dir, 'import-me.json');
+    execFileSync('mkfifo', [pipe]);
+    await assert.rejects(store.importFile(pipe), /import-me\.json is not a regular file/);
   });
 });

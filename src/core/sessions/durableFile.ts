@@ -4,7 +4,7 @@
  * target's name. A failure on the way leaves the target as it was and removes the temporary file.
  * And whole files read back without waiting on something that only looks like one (a FIFO).
  */
-import { constants, promises as fs } from 'node:fs';
+import { closeSync, constants, promises as fs, fstatSync, openSync, readFileSync } from 'node:fs';
 
 /**
  * Opens for reading without waiting: a FIFO named like one of our files would otherwise block the
@@ -47,6 +47,18 @@ export async function writeDurably(w: DurableWrite): Promise<void> {
   } catch (e) {
     await fs.rm(w.tmp, { force: true });
     throw e;
+  }
+}
+
+/** A regular file's bytes and mtime; throws for anything else (a FIFO, a folder) without waiting. */
+export function readRegularFileSync(path: string): { buf: Buffer; mtimeMs: number } {
+  const fd = openSync(path, READ_NO_WAIT);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error('not a regular file');
+    return { buf: readFileSync(fd), mtimeMs: st.mtimeMs };
+  } finally {
+    closeSync(fd);
   }
 }
 

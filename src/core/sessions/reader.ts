@@ -9,7 +9,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { closeSync, promises as fs, fstatSync, openSync, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { basename, join } from 'node:path';
 import { applyEvent, emptySession, foldEvents, type SessionState } from '../ledger/ledger';
 import { type SpendRow, spendRows } from '../ledger/spendRows';
@@ -24,7 +24,7 @@ import {
   writeCheckpoint,
 } from './checkpoint';
 import type { ConvertContext, Converted, PriceFn } from './convert';
-import { READ_NO_WAIT } from './durableFile';
+import { READ_NO_WAIT, readRegularFileSync } from './durableFile';
 import { LOG_VERSION, type SessionEvent } from './events';
 import { convertFormat0 } from './format0';
 import { fileStamp, type Layout } from './layout';
@@ -88,18 +88,6 @@ export type ReadResult =
  * state holds what a summary needs and no conversation (`lightScan.ts`), for the session list;
  * the problems found are the same.
  */
-/** A regular file's bytes and mtime; throws for anything else (a FIFO, a folder) without waiting. */
-function readRegularFileSync(path: string): { buf: Buffer; mtimeMs: number } {
-  const fd = openSync(path, READ_NO_WAIT);
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new Error('not a regular file');
-    return { buf: readFileSync(fd), mtimeMs: st.mtimeMs };
-  } finally {
-    closeSync(fd);
-  }
-}
-
 export async function readSessionFile(
   f: SessionFile,
   ctx: ReadContext,

@@ -10,216 +10,198 @@
  * full load does. A property test holds it to that (test/unit/sessions/lightScan.test.ts).
  */
 import { applyEvent, emptySession, type SessionState } from '../ledger/ledger';
+import type { InputTokenDetails } from '../usage/types';
 import type { SessionEvent } from './events';
 import { parseCanonicalEvent } from './fastEvent';
 import type { LogSink } from './parseLog';
 
-const HEAD =
-  /\{"v":([1-9][0-9]{0,8}),"at":"([ !#-[\]-~]{1,64})","type":"(turn\.ended|request\.ended|message)"/y;
-const END_STATUS = '"(?:completed|interrupted|failed)"';
-const TURN_ENDED = new RegExp(
-  String.raw`,"turnId":"[ !#-\[\]-~]{1,200}","status":${END_STATUS}(?:,"error":"[ !#-\[\]-~]{0,4000}")?\}`,
-  'y',
-);
-const REQUEST_ENDED = new RegExp(
-  String.raw`,"requestId":"[ !#-\[\]-~]{1,200}","status":${END_STATUS}(?:,"error":"[ !#-\[\]-~]{0,4000}")?\}`,
-  'y',
-);
-const MESSAGE = /(?:,"turnId":"[ !#-[\]-~]{1,200}")?,"message":\{"role":"(?:system|user|assistant|tool)"/y;
+// A message line up to its role; the rest is checked by `Cursor.messageRest`.
+const MESSAGE_HEAD =
+  /\{"v":([1-9][0-9]{0,8}),"at":"([ !#-[\]-~]{1,64})","type":"message"(?:,"turnId":"[ !#-[\]-~]{1,200}")?,"message":\{"role":"(?:system|user|assistant|tool)"/y;
 
 /** Nesting deeper than this steps aside (JSON.parse decides). */
 const MAX_DEPTH = 64;
 
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const BACKSLASH = 0x5c;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+/** What may follow a backslash in a JSON string, `u` (four hex digits) apart. */
+const ESCAPES = '"\\/bfnrt';
+const HEX4 = /^[0-9A-Fa-f]{4}$/;
+
+/** Thrown inside the checker when the text is not JSON it vouches for; the entry points catch it. */
+const REFUSED = new Error('not JSON this checker vouches for');
+function refuse(): never {
+  throw REFUSED;
+}
+
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+/**
+ * Reads JSON in `t` from `i` without building it, never past `end` (the line's newline): no
+ * whitespace, no byte ≥ 0x80 unless `utf8` (the caller checked the bytes), nesting at most
+ * `MAX_DEPTH`. Anything else refuses (throws `REFUSED`); what it accepts, JSON.parse accepts.
+ */
+class Cursor {
+  constructor(
+    private readonly t: string,
+    public i: number,
+    private readonly end: number,
+    private readonly utf8: boolean,
+  ) {}
+
+  /** The character code at the cursor, or -1 at the end of the line. */
+  private peek(): number {
+    return this.i < this.end ? this.t.charCodeAt(this.i) : -1;
+  }
+
+  expect(c: number): void {
+    if (this.peek() !== c) refuse();
+    this.i++;
+  }
+
+  value(depth: number): void {
+    const c = this.peek();
+    if (c === QUOTE) this.string();
+    else if (c === OPEN_OBJECT || c === OPEN_ARRAY) this.container(c === OPEN_ARRAY, depth);
+    else if (c === 0x74) this.word('true');
+    else if (c === 0x66) this.word('false');
+    else if (c === 0x6e) this.word('null');
+    else this.number();
+  }
+
+  private container(isArray: boolean, depth: number): void {
+    if (depth === MAX_DEPTH) refuse();
+    this.i++;
+    const close = isArray ? CLOSE_ARRAY : CLOSE_OBJECT;
+    if (this.peek() !== close) {
+      for (;;) {
+        if (!isArray) {
+          this.string();
+          this.expect(COLON);
+        }
+        this.value(depth + 1);
+        if (this.peek() !== COMMA) break;
+        this.i++;
+      }
+    }
+    this.expect(close);
+  }
+
+  private word(w: string): void {
+    if (this.i + w.length > this.end || !this.t.startsWith(w, this.i)) refuse();
+    this.i += w.length;
+  }
+
+  private string(): void {
+    this.expect(QUOTE);
+    for (;;) {
+      const c = this.peek();
+      this.i++;
+      if (c === QUOTE) return;
+      // Control characters, and the end of the line (-1).
+      if (c < 0x20) refuse();
+      if (c >= 0x80 && !this.utf8) refuse();
+      if (c === BACKSLASH) this.escape();
+    }
+  }
+
+  private escape(): void {
+    const e = this.peek();
+    this.i++;
+    if (e === 0x75) {
+      if (this.i + 4 > this.end || !HEX4.test(this.t.slice(this.i, this.i + 4))) refuse();
+      this.i += 4;
+    } else if (!ESCAPES.includes(String.fromCharCode(e))) refuse();
+  }
+
+  private number(): void {
+    if (this.peek() === 0x2d) this.i++;
+    if (this.peek() === 0x30) this.i++;
+    else this.digits();
+    if (this.peek() === 0x2e) {
+      this.i++;
+      this.digits();
+    }
+    const e = this.peek();
+    if (e === 0x65 || e === 0x45) {
+      this.i++;
+      const sign = this.peek();
+      if (sign === 0x2b || sign === 0x2d) this.i++;
+      this.digits();
+    }
+  }
+
+  /** One digit or more. */
+  private digits(): void {
+    if (!isDigit(this.peek())) refuse();
+    do this.i++;
+    while (isDigit(this.peek()));
+  }
+
+  /**
+   * A message object's members after its `"role":"…"`, and its closing brace: a `content` member
+   * must be there (zod requires it), no second `role` (JSON.parse keeps the last one), no
+   * `__proto__` and no escaped key (JSON.parse decides what those mean).
+   */
+  messageRest(): void {
+    let content = false;
+    while (this.peek() === COMMA) {
+      this.i++;
+      const keyStart = this.i + 1;
+      this.string();
+      const key = this.t.slice(keyStart, this.i - 1);
+      if (key === 'content') content = true;
+      else if (key === 'role' || key === '__proto__' || key.includes('\\')) refuse();
+      this.expect(COLON);
+      this.value(0);
+    }
+    this.expect(CLOSE_OBJECT);
+    if (!content) refuse();
+  }
+}
+
 /**
  * Where the JSON value starting at `i` ends (the index after it), or -1 when it is not a value
- * this checker vouches for: no whitespace, no byte ≥ 0x80 unless `utf8` (the caller checked the
- * bytes), nesting at most `MAX_DEPTH`. Returns what JSON.parse accepts, or -1 (never a wrong end).
+ * the checker vouches for (see `Cursor`). Reads nothing at or after `end`.
  */
 export function skipJsonValue(t: string, i: number, end: number, utf8: boolean): number {
-  let depth = 0;
-  // A stack of container kinds as a bit set: bit d set = the container at depth d is an array.
-  const arrays: boolean[] = [];
-  for (;;) {
-    // A value at i.
-    if (i >= end) return -1;
-    const c = t.charCodeAt(i);
-    if (c === 0x22) {
-      i = skipString(t, i, end, utf8);
-      if (i < 0) return -1;
-    } else if (c === 0x7b || c === 0x5b) {
-      // `{` or `[`
-      if (++depth > MAX_DEPTH) return -1;
-      const isArray = c === 0x5b;
-      arrays[depth] = isArray;
-      i++;
-      const close = isArray ? 0x5d : 0x7d;
-      if (t.charCodeAt(i) === close) {
-        i++;
-        depth--;
-      } else {
-        if (!isArray) {
-          i = skipKey(t, i, end, utf8);
-          if (i < 0) return -1;
-        }
-        continue;
-      }
-    } else if (c === 0x74) {
-      if (!t.startsWith('true', i)) return -1;
-      i += 4;
-    } else if (c === 0x66) {
-      if (!t.startsWith('false', i)) return -1;
-      i += 5;
-    } else if (c === 0x6e) {
-      if (!t.startsWith('null', i)) return -1;
-      i += 4;
-    } else {
-      i = skipNumber(t, i, end);
-      if (i < 0) return -1;
-    }
-    // After a value: `,` next member, or close containers.
-    for (;;) {
-      if (depth === 0) return i;
-      const d = t.charCodeAt(i);
-      if (d === 0x2c) {
-        i++;
-        if (!arrays[depth]) {
-          i = skipKey(t, i, end, utf8);
-          if (i < 0) return -1;
-        }
-        break;
-      }
-      if (d === (arrays[depth] ? 0x5d : 0x7d)) {
-        i++;
-        depth--;
-        continue;
-      }
-      return -1;
-    }
-  }
-}
-
-/** `"key":` at i: the index after the colon, or -1. */
-function skipKey(t: string, i: number, end: number, utf8: boolean): number {
-  if (t.charCodeAt(i) !== 0x22) return -1;
-  i = skipString(t, i, end, utf8);
-  if (i < 0 || t.charCodeAt(i) !== 0x3a) return -1;
-  return i + 1;
-}
-
-const HEX = /^[0-9A-Fa-f]{4}$/;
-
-/** A JSON string at i (its opening quote): the index after its closing quote, or -1. */
-function skipString(t: string, i: number, end: number, utf8: boolean): number {
-  i++;
-  for (; i < end; i++) {
-    const c = t.charCodeAt(i);
-    if (c === 0x22) return i + 1;
-    if (c < 0x20) return -1;
-    if (c >= 0x80 && !utf8) return -1;
-    if (c === 0x5c) {
-      const e = t.charCodeAt(++i);
-      if (e === 0x75) {
-        if (!HEX.test(t.slice(i + 1, i + 5))) return -1;
-        i += 4;
-      } else if (
-        e !== 0x22 &&
-        e !== 0x5c &&
-        e !== 0x2f &&
-        e !== 0x62 &&
-        e !== 0x66 &&
-        e !== 0x6e &&
-        e !== 0x72 &&
-        e !== 0x74
-      )
-        return -1;
-    }
-  }
-  return -1;
-}
-
-/** A JSON number at i: the index after it, or -1. */
-function skipNumber(t: string, i: number, end: number): number {
-  const digit = (k: number) => {
-    const c = t.charCodeAt(k);
-    return c >= 0x30 && c <= 0x39;
-  };
-  if (t.charCodeAt(i) === 0x2d) i++;
-  if (i >= end || !digit(i)) return -1;
-  if (t.charCodeAt(i) === 0x30) i++;
-  else while (i < end && digit(i)) i++;
-  if (t.charCodeAt(i) === 0x2e) {
-    i++;
-    if (i >= end || !digit(i)) return -1;
-    while (i < end && digit(i)) i++;
-  }
-  const e = t.charCodeAt(i);
-  if (e === 0x65 || e === 0x45) {
-    i++;
-    const s = t.charCodeAt(i);
-    if (s === 0x2b || s === 0x2d) i++;
-    if (i >= end || !digit(i)) return -1;
-    while (i < end && digit(i)) i++;
-  }
-  return i;
-}
-
-/**
- * Checks the members of a message object after its `"role":"…"`, up to and including its
- * closing brace: a `content` member must be there (zod requires it), no second `role` (JSON.parse
- * keeps the last one) and no `__proto__`. Returns the index after the brace, or -1.
- */
-function skipMessageRest(t: string, i: number, end: number, utf8: boolean): number {
-  let content = false;
-  for (;;) {
-    const c = t.charCodeAt(i);
-    if (c === 0x7d) return content ? i + 1 : -1;
-    if (c !== 0x2c || t.charCodeAt(i + 1) !== 0x22) return -1;
-    const keyStart = i + 2;
-    const afterKey = skipString(t, i + 1, end, utf8);
-    if (afterKey < 0 || t.charCodeAt(afterKey) !== 0x3a) return -1;
-    const key = t.slice(keyStart, afterKey - 1);
-    if (key === 'content') content = true;
-    else if (key === 'role' || key === '__proto__' || key.includes('\\')) return -1;
-    i = skipJsonValue(t, afterKey + 1, end, utf8);
-    if (i < 0) return -1;
+  const c = new Cursor(t, i, end, utf8);
+  try {
+    c.value(0);
+    return c.i;
+  } catch {
+    return -1;
   }
 }
 
 /**
- * What the light scan reads of one line (from `start` to `end`, the line's `\n`): `v` and `at` of
- * a valid `turn.ended`, `request.ended` or `message` line it can vouch for, else null.
+ * A message line (from `start` to `end`, the line's `\n`) that the usual shape does not match
+ * (deeper content, other keys), checked without JSON.parse: its `v` and `at` when JSON.parse + zod
+ * would accept it, else null (the general path decides).
  */
-export function skippableLine(
+export function checkedMessageLine(
   t: string,
   start: number,
   end: number,
   utf8: boolean,
 ): { v: number; at: string } | null {
-  HEAD.lastIndex = start;
-  const head = HEAD.exec(t);
+  MESSAGE_HEAD.lastIndex = start;
+  const head = MESSAGE_HEAD.exec(t);
   if (!head) return null;
-  const from = HEAD.lastIndex;
-  let after: number;
-  switch (head[3]) {
-    case 'message': {
-      MESSAGE.lastIndex = from;
-      if (!MESSAGE.test(t)) return null;
-      after = skipMessageRest(t, MESSAGE.lastIndex, end, utf8);
-      if (after < 0 || t.charCodeAt(after) !== 0x7d) return null;
-      after++;
-      break;
-    }
-    case 'turn.ended':
-      TURN_ENDED.lastIndex = from;
-      if (!TURN_ENDED.test(t)) return null;
-      after = TURN_ENDED.lastIndex;
-      break;
-    default:
-      REQUEST_ENDED.lastIndex = from;
-      if (!REQUEST_ENDED.test(t)) return null;
-      after = REQUEST_ENDED.lastIndex;
+  const c = new Cursor(t, MESSAGE_HEAD.lastIndex, end, utf8);
+  try {
+    c.messageRest();
+    c.expect(CLOSE_OBJECT);
+  } catch {
+    return null;
   }
-  if (after !== end) return null;
+  if (c.i !== end) return null;
   return { v: Number(head[1]), at: head[2]! };
 }
 
@@ -277,9 +259,22 @@ function messageRe(utf8: boolean): RegExp {
 const L_MESSAGE_UTF8 = messageRe(true);
 const L_MESSAGE_ASCII = messageRe(false);
 
+/** How many lines of a log each path of the light scan took (the bench prints them). */
+export interface LightPaths {
+  /** The usual shapes, by one sticky expression each (`recognized`). */
+  usual: number;
+  /** Message lines of another shape, checked by `checkedMessageLine`. */
+  checked: number;
+  /** Other lines the full load's fast path knows (`parseCanonicalEvent`: a `raw` usage, a newer `v`). */
+  canonical: number;
+  /** Lines `parseLog` parsed with JSON.parse + zod (and handed to `event`). */
+  general: number;
+}
+
 /** Builds the light state of a log: a `LogSink` for `parseLog`. */
 export class LightSink implements LogSink {
   readonly state: SessionState;
+  readonly paths: LightPaths = { usual: 0, checked: 0, canonical: 0, general: 0 };
   private readonly message: RegExp;
 
   constructor(
@@ -291,26 +286,34 @@ export class LightSink implements LogSink {
   }
 
   light(t: string, start: number, end: number): number {
-    const v = this.recognized(t, start, end);
-    if (v > 0) return v;
-    // Other shapes the full load's fast path knows (a `raw` usage, a long count), then the
-    // conversation's lines checked without JSON.parse; else the general path.
-    const skip = skippableLine(t, start, end, this.utf8);
-    if (skip) {
-      if (skip.at > this.state.updatedAt) this.state.updatedAt = skip.at;
-      return skip.v;
+    const v = this.recognized(t, start);
+    if (v > 0) {
+      this.paths.usual++;
+      return v;
+    }
+    const checked = checkedMessageLine(t, start, end, this.utf8);
+    if (checked) {
+      this.paths.checked++;
+      this.touch(checked.at);
+      return checked.v;
     }
     const e = parseCanonicalEvent(t.slice(start, end));
     if (!e) return 0;
+    this.paths.canonical++;
     applyEvent(this.state, e);
     return e.v;
   }
 
-  /** A line of the usual shapes, applied; its `v`, or 0. */
-  private recognized(t: string, start: number, end: number): number {
-    const q = t.indexOf('"', start + 13); // the end of `at`
-    if (q < 0 || q > end) return 0;
-    const k = q + 10; // the first character of the type
+  /** The session's last update is the latest `at` of its lines. */
+  private touch(at: string): void {
+    if (at > this.state.updatedAt) this.state.updatedAt = at;
+  }
+
+  /** A version-1 line of the usual shapes (each expression ends with its newline), applied; its `v`, or 0. */
+  private recognized(t: string, start: number): number {
+    // `at` runs from after `{"v":1,"at":"` to the next quote; the type starts 10 characters later.
+    const q = t.indexOf('"', start + 13);
+    const k = q + 10;
     let re: RegExp;
     switch (t.charCodeAt(k)) {
       case 0x6d: // message
@@ -329,12 +332,9 @@ export class LightSink implements LogSink {
     }
     re.lastIndex = start;
     if (re === this.message || re === L_TURN_ENDED || re === L_REQUEST_ENDED) {
+      // Only their time counts for a summary.
       if (!re.test(t)) return 0;
-      // `at` runs from after `{"v":1,"at":"` to the quote found above.
-      if (!t.startsWith(this.state.updatedAt, start + 13) || q - start - 13 !== this.state.updatedAt.length) {
-        const at = t.slice(start + 13, q);
-        if (at > this.state.updatedAt) this.state.updatedAt = at;
-      }
+      this.touch(t.slice(start + 13, q));
       return 1;
     }
     const m = re.exec(t);
@@ -345,32 +345,23 @@ export class LightSink implements LogSink {
     if (re === L_TURN_STARTED) {
       applyEvent(s, { v, at, type: 'turn.started', turnId: m[3]!, index: Number(m[4]) });
     } else if (re === L_REQUEST_STARTED) {
-      const purpose = (m[7] ?? 'chat') as 'chat';
-      applyEvent(
-        s,
-        m[4] === undefined
-          ? { v, at, type: 'request.started', requestId: m[3]!, provider: m[5]!, model: m[6]!, purpose }
-          : {
-              v,
-              at,
-              type: 'request.started',
-              requestId: m[3]!,
-              turnId: m[4],
-              provider: m[5]!,
-              model: m[6]!,
-              purpose,
-            },
-      );
-    } else if (re === L_REQUEST_USAGE) {
-      const inputTokenDetails =
-        m[8] === undefined
-          ? { noCacheTokens: Number(m[5]), cacheReadTokens: Number(m[6]), cacheWriteTokens: Number(m[7]) }
-          : {
-              noCacheTokens: Number(m[5]),
-              cacheReadTokens: Number(m[6]),
-              cacheWriteTokens: Number(m[7]),
-              cacheWrite1hTokens: Number(m[8]),
-            };
+      applyEvent(s, {
+        v,
+        at,
+        type: 'request.started',
+        requestId: m[3]!,
+        turnId: m[4],
+        provider: m[5]!,
+        model: m[6]!,
+        purpose: (m[7] ?? 'chat') as 'chat',
+      });
+    } else {
+      const inputTokenDetails: InputTokenDetails = {
+        noCacheTokens: Number(m[5]),
+        cacheReadTokens: Number(m[6]),
+        cacheWriteTokens: Number(m[7]),
+      };
+      if (m[8] !== undefined) inputTokenDetails.cacheWrite1hTokens = Number(m[8]);
       applyEvent(s, {
         v,
         at,
@@ -393,11 +384,9 @@ export class LightSink implements LogSink {
   }
 
   event(e: SessionEvent): void {
-    if (e.type === 'message') {
-      // The conversation is not part of a summary: only its time counts (the last update).
-      if (e.at > this.state.updatedAt) this.state.updatedAt = e.at;
-      return;
-    }
-    applyEvent(this.state, e);
+    this.paths.general++;
+    // The conversation is not part of a summary: only its time counts (the last update).
+    if (e.type === 'message') this.touch(e.at);
+    else applyEvent(this.state, e);
   }
 }

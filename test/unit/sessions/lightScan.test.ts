@@ -10,7 +10,7 @@ import { contextWindow, sessionTotals } from '../../../src/core/ledger/derive';
 import { foldEvents, type SessionState } from '../../../src/core/ledger/ledger';
 import { bucketedSpendRows, bucketRows, spendRows } from '../../../src/core/ledger/spendRows';
 import { sessionEventSchema } from '../../../src/core/sessions/events';
-import { LightSink, skipJsonValue, skippableLine } from '../../../src/core/sessions/lightScan';
+import { checkedMessageLine, LightSink, skipJsonValue } from '../../../src/core/sessions/lightScan';
 import { parseLog } from '../../../src/core/sessions/parseLog';
 import { ProblemList } from '../../../src/core/sessions/problems';
 
@@ -224,12 +224,12 @@ describe('the light scan of a log', () => {
     );
   });
 
-  it('takes by itself only lines that JSON.parse + zod accept, with the same v and at', () => {
+  it('checks by itself only message lines that JSON.parse + zod accept, with the same v and at', () => {
     let taken = 0;
     fc.assert(
       fc.property(line, (l) => {
         const t = Buffer.from(`${l}\n`, 'utf8').toString('latin1');
-        const skip = skippableLine(t, 0, t.length - 1, isUtf8(Buffer.from(l, 'utf8')));
+        const skip = checkedMessageLine(t, 0, t.length - 1, isUtf8(Buffer.from(l, 'utf8')));
         if (!skip) return;
         taken++;
         const slow = sessionEventSchema.safeParse(JSON.parse(l));
@@ -239,7 +239,7 @@ describe('the light scan of a log', () => {
       }),
       { numRuns: 3000 },
     );
-    assert.ok(taken > 200, `taken ${taken} times`);
+    assert.ok(taken > 100, `taken ${taken} times`);
   });
 
   it('skips a JSON value exactly where JSON.parse says it ends, or steps aside', () => {

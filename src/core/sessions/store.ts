@@ -337,6 +337,9 @@ export class SessionStore {
       if (!r.ok) {
         // Listing just now may have moved an unreadable file aside: say why, not that it vanished.
         const why = r.problems.length > 0 ? r.problems : listed.filter((p) => p.file === file);
+        if (why.length === 0 && (await exists(file))) {
+          throw new Error(`${basename(file)} holds no record yet (a session being created?)`);
+        }
         throw new Error(why.map((p) => p.message).join('; ') || 'the file disappeared');
       }
       if (r.loaded.format === 'v1') throw new Error('it is already a v1 session log: nothing to import');

@@ -465,12 +465,13 @@ describe('session store: mutation-found cases', () => {
       });
     });
 
-    // (The fallback message: the reader skips a new empty log, so neither it nor the list says why.)
-    it('an own log that is empty and new (being created): refused with the fallback message, left in place', async () => {
+    it('an own log that is empty and new (being created): refused as such, left in place', async () => {
       const { store } = await openStore(dir);
       const log = join(dir, 'sessions', 'empty.jsonl');
       await fs.writeFile(log, '');
-      await assert.rejects(store.importFile(log), { message: 'the file disappeared' });
+      await assert.rejects(store.importFile(log), {
+        message: 'empty.jsonl holds no record yet (a session being created?)',
+      });
       assert.ok(await exists(log));
     });
 

@@ -99,8 +99,8 @@ function putRow(f: Float64Array, o: number, r: SpendRow, ki: number): void {
   f[o + 15] = u.outputTokenDetails.reasoningTokens;
   f[o + 16] = u.totalTokens;
   f[o + 17] = SOURCES.indexOf(u.source);
-  f[o + 18] = cost < TWO32N ? 0 : Number(cost / TWO32N);
-  f[o + 19] = cost < TWO32N ? Number(cost) : Number(cost % TWO32N);
+  f[o + 18] = Number(cost / TWO32N);
+  f[o + 19] = Number(cost % TWO32N);
 }
 
 /** Encodes spending rows for the index (`bucket`: they are `bucketRows` of that width). */
@@ -127,22 +127,51 @@ export function encodeSpend(rows: readonly SpendRow[], bucket?: number): Encoded
       break;
     }
   }
-  const out = wide ? values : new Uint32Array(values);
-  let bytes: Buffer;
-  if (LITTLE_ENDIAN) bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
-  else {
-    bytes = Buffer.alloc(out.length * (wide ? 8 : 4));
-    for (let i = 0; i < out.length; i++) {
-      if (wide) bytes.writeDoubleLE(out[i]!, i * 8);
-      else bytes.writeUInt32LE(out[i]!, i * 4);
-    }
-  }
   return {
     keys,
-    rows: bytes.toString('base64'),
+    rows: fieldsToBytes(wide ? values : new Uint32Array(values)).toString('base64'),
     ...(wide ? { wide: true } : {}),
     ...(bucket === undefined ? {} : { bucket }),
   };
+}
+
+/**
+ * The fields as the index stores them, little-endian. On a little-endian machine (`littleEndian`,
+ * the default: this one's) that is the fields' own memory, not copied; otherwise each field is
+ * written out.
+ */
+export function fieldsToBytes(fields: Uint32Array | Float64Array, littleEndian = LITTLE_ENDIAN): Buffer {
+  if (littleEndian) return Buffer.from(fields.buffer, fields.byteOffset, fields.byteLength);
+  const bytes = Buffer.alloc(fields.byteLength);
+  const wide = fields instanceof Float64Array;
+  for (let i = 0; i < fields.length; i++) {
+    if (wide) bytes.writeDoubleLE(fields[i]!, i * 8);
+    else bytes.writeUInt32LE(fields[i]!, i * 4);
+  }
+  return bytes;
+}
+
+/**
+ * The fields of little-endian bytes (`wide`: 64-bit floats, else 32-bit counts), whole fields
+ * only. Viewed where they are when the machine is little-endian and they are aligned (always, in
+ * practice: a decoded buffer is either in Node's 8-byte aligned pool or its own memory); else each
+ * field is read out, correct on any machine and any alignment.
+ */
+export function bytesToFields(
+  bytes: Buffer,
+  wide: boolean,
+  littleEndian = LITTLE_ENDIAN,
+): Uint32Array | Float64Array {
+  const width = wide ? 8 : 4;
+  const n = bytes.length / width;
+  if (littleEndian && bytes.byteOffset % width === 0) {
+    return wide
+      ? new Float64Array(bytes.buffer, bytes.byteOffset, n)
+      : new Uint32Array(bytes.buffer, bytes.byteOffset, n);
+  }
+  const out = wide ? new Float64Array(n) : new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[i] = wide ? bytes.readDoubleLE(i * 8) : bytes.readUInt32LE(i * 4);
+  return out;
 }
 
 /** The decoded fields of encoded rows (memoized: validation and reading decode once). */
@@ -152,24 +181,9 @@ function fieldsOf(e: EncodedSpend): Uint32Array | Float64Array {
   const hit = decoded.get(e);
   if (hit) return hit;
   const bytes = Buffer.from(e.rows, 'base64');
-  const width = e.wide ? 8 : 4;
-  if (bytes.length % (width * ROW_FIELDS) !== 0) throw new RangeError('truncated spending rows');
-  const n = bytes.length / width;
-  let out: Uint32Array | Float64Array;
-  if (LITTLE_ENDIAN && bytes.byteOffset % width === 0) {
-    // Viewed where it is (a decoded buffer of more than a few kilobytes has its own memory).
-    out = e.wide
-      ? new Float64Array(bytes.buffer, bytes.byteOffset, n)
-      : new Uint32Array(bytes.buffer, bytes.byteOffset, n);
-  } else if (LITTLE_ENDIAN) {
-    // Copied into a fresh (aligned) buffer, then viewed.
-    const copy = new Uint8Array(bytes.length);
-    copy.set(bytes);
-    out = e.wide ? new Float64Array(copy.buffer) : new Uint32Array(copy.buffer);
-  } else {
-    out = e.wide ? new Float64Array(n) : new Uint32Array(n);
-    for (let i = 0; i < n; i++) out[i] = e.wide ? bytes.readDoubleLE(i * 8) : bytes.readUInt32LE(i * 4);
-  }
+  const wide = e.wide === true;
+  if (bytes.length % ((wide ? 8 : 4) * ROW_FIELDS) !== 0) throw new RangeError('truncated spending rows');
+  const out = bytesToFields(bytes, wide);
   decoded.set(e, out);
   return out;
 }
@@ -195,8 +209,7 @@ function fill(row: SpendRow, f: Uint32Array | Float64Array, o: number, e: Encode
   u.outputTokenDetails.reasoningTokens = f[o + 15]!;
   u.totalTokens = f[o + 16]!;
   u.source = SOURCES[f[o + 17]!]!;
-  const hi = f[o + 18]!;
-  row.costPico = hi === 0 ? BigInt(f[o + 19]!) : BigInt(hi) * TWO32N + BigInt(f[o + 19]!);
+  row.costPico = BigInt(f[o + 18]!) * TWO32N + BigInt(f[o + 19]!);
   if (e.bucket !== undefined) row.span = e.bucket;
   else if (row.span !== undefined) row.span = undefined; // a reused row (flyweight)
 }
@@ -280,16 +293,17 @@ function validSpend(v: unknown): v is EncodedSpend {
     if (!Array.isArray(k) || k.length !== 2 || typeof k[0] !== 'string' || typeof k[1] !== 'string')
       return false;
   }
+  let f: Uint32Array | Float64Array;
   try {
-    const f = fieldsOf(v as EncodedSpend);
-    for (let o = 0; o < f.length; o += ROW_FIELDS) {
-      if (f[o + 2]! >= keys.length || f[o + 17]! >= SOURCES.length) return false;
-    }
-    if (wide) for (const x of f) if (!Number.isSafeInteger(x) || x < 0) return false;
-    return true;
+    f = fieldsOf(v as EncodedSpend);
   } catch {
-    return false;
+    return false; // not whole rows
   }
+  for (let o = 0; o < f.length; o += ROW_FIELDS) {
+    if (!(f[o + 2]! < keys.length && f[o + 17]! < SOURCES.length)) return false;
+  }
+  if (wide) for (const x of f) if (!Number.isSafeInteger(x) || x < 0) return false;
+  return true;
 }
 
 const count = z.number().int().nonnegative();
@@ -339,6 +353,11 @@ const isStrOrNull = (v: unknown): v is string | null => v === null || typeof v =
 const SOURCE_NAMES: readonly unknown[] = SOURCES;
 const FORMATS: readonly unknown[] = ['v1', 'v0', 'message-history'];
 const PICO = /^\d{1,40}$/;
+/**
+ * Whether `v`'s properties can be read. An array passes: it has none of a summary's fields, so
+ * their checks refuse it, as zod does.
+ */
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /**
  * `summarySchema.safeParse(raw)`, by hand: a list reads a thousand summaries and zod took most of
@@ -346,14 +365,13 @@ const PICO = /^\d{1,40}$/;
  * two to the same answer.
  */
 export function parseSummary(raw: unknown): SessionSummary | null {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
-  const o = raw as Record<string, unknown>;
-  const u = o.usage as Record<string, unknown> | null;
-  if (typeof u !== 'object' || u === null || Array.isArray(u)) return null;
-  const i = u.inputTokenDetails as Record<string, unknown> | null;
-  const x = u.outputTokenDetails as Record<string, unknown> | null;
-  if (typeof i !== 'object' || i === null || Array.isArray(i)) return null;
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) return null;
+  if (!isObject(raw)) return null;
+  const o = raw;
+  const u = o.usage;
+  if (!isObject(u)) return null;
+  const i = u.inputTokenDetails;
+  const x = u.outputTokenDetails;
+  if (!isObject(i) || !isObject(x)) return null;
   if (
     !(
       isStr(o.sessionId) &&
@@ -386,9 +404,8 @@ export function parseSummary(raw: unknown): SessionSummary | null {
       isStrOrNull(o.importedSha256) &&
       isStr(o.file) &&
       isCount(o.size) &&
-      typeof o.mtimeMs === 'number' &&
-      Number.isFinite(o.mtimeMs) &&
-      o.mtimeMs >= 0 &&
+      Number.isFinite(o.mtimeMs) && // false for anything not a number
+      (o.mtimeMs as number) >= 0 &&
       isStrOrNull(o.deletedAt) &&
       validSpend(o.spend)
     )
@@ -480,7 +497,8 @@ export function summarize(
     costPico: totals.cost.knownPico.toString(),
     unknownCostRequests: totals.cost.unknownCount,
     contextTokens: window.usedTokens,
-    contextModel: window.requestId === null ? null : own(s.requests.get(window.requestId)?.model ?? null),
+    // The window's request is one of `s.requests` (contextWindow picks it from them).
+    contextModel: window.requestId === null ? null : own(s.requests.get(window.requestId)!.model),
     approximate: s.approximate,
     readOnly: loaded.readOnly,
     format: loaded.format,
@@ -506,30 +524,25 @@ export async function readIndex(path: string): Promise<{
 }> {
   const entries = new Map<string, SessionSummary>();
   const trash = new Map<string, SessionSummary>();
-  let text: string;
-  try {
-    text = (await readRegularFile(path)).toString('utf8');
-  } catch {
-    return { entries, trash, whole: false };
-  }
   let parsed: z.infer<typeof indexSchema>;
   try {
-    parsed = indexSchema.parse(JSON.parse(text));
+    parsed = indexSchema.parse(JSON.parse((await readRegularFile(path)).toString('utf8')));
   } catch {
-    return { entries, trash, whole: false };
+    return { entries, trash, whole: false }; // missing, unreadable, not JSON, or not this version
   }
+  const tombstones = parsed.trash ?? [];
   for (const raw of parsed.sessions) {
     const e = parseSummary(raw);
     if (e) entries.set(e.sessionId, e);
   }
-  for (const raw of parsed.trash ?? []) {
+  for (const raw of tombstones) {
     const e = parseSummary(raw);
     if (e) trash.set(e.file, e);
   }
   return {
     entries,
     trash,
-    whole: entries.size === parsed.sessions.length && trash.size === (parsed.trash ?? []).length,
+    whole: entries.size === parsed.sessions.length && trash.size === tombstones.length,
   };
 }
 

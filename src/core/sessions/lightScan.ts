@@ -32,10 +32,10 @@ const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 /** What may follow a backslash in a JSON string, `u` (four hex digits) apart. */
 const ESCAPES = '"\\/bfnrt';
-const HEX4 = /^[0-9A-Fa-f]{4}$/;
+const HEX4 = /[0-9A-Fa-f]{4}/y;
 
 /** Thrown inside the checker when the text is not JSON it vouches for; the entry points catch it. */
-const REFUSED = new Error('not JSON this checker vouches for');
+const REFUSED = new Error();
 function refuse(): never {
   throw REFUSED;
 }
@@ -55,9 +55,9 @@ class Cursor {
     private readonly utf8: boolean,
   ) {}
 
-  /** The character code at the cursor, or -1 at the end of the line. */
+  /** The character code at the cursor; at the end of the line 0, a NUL, which JSON never accepts there. */
   private peek(): number {
-    return this.i < this.end ? this.t.charCodeAt(this.i) : -1;
+    return this.i < this.end ? this.t.charCodeAt(this.i) : 0;
   }
 
   expect(c: number): void {
@@ -104,7 +104,7 @@ class Cursor {
       const c = this.peek();
       this.i++;
       if (c === QUOTE) return;
-      // Control characters, and the end of the line (-1).
+      // Control characters, and the end of the line.
       if (c < 0x20) refuse();
       if (c >= 0x80 && !this.utf8) refuse();
       if (c === BACKSLASH) this.escape();
@@ -115,7 +115,9 @@ class Cursor {
     const e = this.peek();
     this.i++;
     if (e === 0x75) {
-      if (this.i + 4 > this.end || !HEX4.test(this.t.slice(this.i, this.i + 4))) refuse();
+      // Hex digits running past the end are refused anyway: the string cannot close.
+      HEX4.lastIndex = this.i;
+      if (!HEX4.test(this.t)) refuse();
       this.i += 4;
     } else if (!ESCAPES.includes(String.fromCharCode(e))) refuse();
   }
@@ -192,17 +194,16 @@ export function checkedMessageLine(
   utf8: boolean,
 ): { v: number; at: string } | null {
   MESSAGE_HEAD.lastIndex = start;
-  const head = MESSAGE_HEAD.exec(t);
-  if (!head) return null;
-  const c = new Cursor(t, MESSAGE_HEAD.lastIndex, end, utf8);
   try {
+    const head = MESSAGE_HEAD.exec(t) ?? refuse();
+    const c = new Cursor(t, MESSAGE_HEAD.lastIndex, end, utf8);
     c.messageRest();
     c.expect(CLOSE_OBJECT);
+    if (c.i !== end) refuse();
+    return { v: Number(head[1]), at: head[2]! };
   } catch {
     return null;
   }
-  if (c.i !== end) return null;
-  return { v: Number(head[1]), at: head[2]! };
 }
 
 // The light scan's own recognizers: one sticky expression per kind over the whole log text (no

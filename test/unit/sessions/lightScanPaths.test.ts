@@ -5,6 +5,7 @@
  * takes exactly its own lines, and that the message checker reads nothing past a line's end.
  */
 import assert from 'node:assert/strict';
+import { isUtf8 } from 'node:buffer';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -21,10 +22,11 @@ import { SessionStore } from '../../../src/core/sessions/store';
 import { cost, tempStorage, usage } from './helpers';
 
 /** The light scan of a log's text: its state, the lines each path took, the problems. */
-function scan(text: string) {
-  const buf = Buffer.from(text, 'utf8');
+function scan(text: string | Buffer) {
+  const buf = Buffer.from(text);
   const problems = new ProblemList('f');
-  const sink = new LightSink('s', true);
+  // As the reader does: bytes above 0x7f may stand in strings only when the whole log is UTF-8.
+  const sink = new LightSink('s', isUtf8(buf));
   parseLog(buf, problems, sink);
   return { state: sink.state, paths: sink.paths, problems: problems.done() };
 }
@@ -44,10 +46,10 @@ function light(s: SessionState) {
 }
 
 /** The light scan of `text` folds what the full load folds (conversation and price details aside). */
-function assertFoldsAsFullLoad(text: string): LightPaths {
+function assertFoldsAsFullLoad(text: string | Buffer): LightPaths {
   const r = scan(text);
   const full = new ProblemList('f');
-  const parsed = parseLog(Buffer.from(text, 'utf8'), full);
+  const parsed = parseLog(Buffer.from(text), full);
   assert.deepStrictEqual(light(r.state), light(foldEvents('s', parsed.events)));
   assert.deepStrictEqual(r.problems, full.done());
   assert.equal(r.state.messages.length, 0, 'the light scan keeps no conversation');
@@ -197,7 +199,26 @@ describe('the light scan: which path takes a line', () => {
         line({ type: 'request.usage', requestId: 'r', usage: u, cost: cost(9n), final: true }),
         { usual: 1 },
       ],
-      ['message', line({ type: 'message', message: { role: 'user', content: [nested(3)] } }), { usual: 1 }],
+      [
+        'message',
+        line({ type: 'message', message: { role: 'user', content: JSON.parse(nested(3)) } }),
+        { usual: 1 },
+      ],
+      [
+        'non-ASCII message',
+        line({ type: 'message', message: { role: 'user', content: 'déjà vu' } }),
+        { usual: 1 },
+      ],
+      [
+        '4 deep',
+        line({ type: 'message', message: { role: 'user', content: JSON.parse(nested(4)) } }),
+        { checked: 1 },
+      ],
+      [
+        'v12 message',
+        `{"v":12,"at":"${AT}","type":"message","message":{"role":"user","content":"a"}}\n`,
+        { checked: 1 },
+      ],
       // Content nested deeper than the usual expression reads: the checker.
       [
         'deep message',
@@ -249,6 +270,17 @@ describe('the light scan: which path takes a line', () => {
       const got = assertFoldsAsFullLoad(FIRST + l);
       assert.deepStrictEqual(got, paths({ ...expected, usual: (expected.usual ?? 0) + 1 }), name);
     }
+  });
+
+  it('in a log that is not UTF-8, takes ASCII lines by the usual path and leaves the others to the general one', () => {
+    const ascii = line({ type: 'message', message: { role: 'user', content: ['plain', 12.5, { a: null }] } });
+    const latin1 = Buffer.from(
+      line({ type: 'message', message: { role: 'user', content: 'caf\u00e9' } }),
+      'latin1',
+    );
+    const log = Buffer.concat([Buffer.from(FIRST + ascii), latin1]);
+    assert.deepStrictEqual(assertFoldsAsFullLoad(log), paths({ usual: 2 }));
+    assert.equal(scan(log).problems.length, 1, 'the line that is not UTF-8 is a bad line');
   });
 
   it('keeps the latest time whichever path a line took, and no conversation', () => {
@@ -344,8 +376,14 @@ describe('the message checker', () => {
     ]) {
       assert.equal(check(body), null, body);
     }
-    // Bytes above 0x7f only where the caller checked they are UTF-8.
+    // Bytes above 0x7f only where the caller checked they are UTF-8; ASCII either way.
     assert.equal(check(',"content":"é"', false), null);
+    assert.deepStrictEqual(check(',"content":"a~"', false), { v: 1, at: AT });
+    assert.equal(skipJsonValue('"\x80"', 0, 3, false), -1);
+    assert.equal(skipJsonValue('"\x80"', 0, 3, true), 3);
+    // A line that ends before its braces close.
+    const cut = `{"v":1,"at":"${AT}","type":"message","message":{"role":"user","content":"a"\n`;
+    assert.equal(checkedMessageLine(cut, 0, cut.length - 1, true), null);
     const t = `{"v":1,"at":"${AT}","type":"message","message":{"role":"user","content":"a"}}x\n`;
     assert.equal(checkedMessageLine(t, 0, t.length - 1, true), null);
     assert.deepStrictEqual(checkedMessageLine(t, 0, t.length - 2, true), { v: 1, at: AT });

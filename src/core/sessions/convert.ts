@@ -39,9 +39,10 @@ const EPOCH_MS_CEIL = 8.64e15;
 
 /** An old record's time as ISO, or `fallback` when it is missing or not wall-clock time. */
 export function epochMsToIso(ms: unknown, fallback: string): string {
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < EPOCH_MS_FLOOR || ms > EPOCH_MS_CEIL)
+  // Number.isFinite is false for anything that is not a number.
+  if (!Number.isFinite(ms) || (ms as number) < EPOCH_MS_FLOOR || (ms as number) > EPOCH_MS_CEIL)
     return fallback;
-  return new Date(ms).toISOString();
+  return new Date(ms as number).toISOString();
 }
 
 /** An ISO (or other Date-parsable) string as ISO, or `fallback`. */

@@ -89,7 +89,7 @@ export function parseLog(buf: Buffer, problems: ProblemList, sink?: LogSink, fir
         start = end + 1;
         out.lines++;
         out.eventCount++;
-        if (v > out.newestVersion) out.newestVersion = v;
+        out.newestVersion = Math.max(out.newestVersion, v);
         continue;
       }
     }
@@ -135,14 +135,14 @@ function take(out: ParsedLog, r: LineResult, problems: ProblemList, where: strin
       out.eventCount++;
       if (sink) sink.event(r.event);
       else out.events.push(r.event);
-      if (r.event.v > out.newestVersion) out.newestVersion = r.event.v;
+      out.newestVersion = Math.max(out.newestVersion, r.event.v);
       return;
     case 'format0':
       out.format0.push(r.record);
       return;
     case 'newer-unknown':
       out.newerSkipped++;
-      if (r.version > out.newestVersion) out.newestVersion = r.version;
+      out.newestVersion = Math.max(out.newestVersion, r.version);
       return;
     case 'bad':
       problems.add('bad-line', `${where} skipped: ${r.why}`);

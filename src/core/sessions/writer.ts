@@ -347,8 +347,13 @@ export class SessionWriter {
         start = end + 1;
       }
     }
-    const problems = new ProblemList(this.file);
-    const parsed = parseLog(complete, problems);
+    let problems = new ProblemList(this.file);
+    let parsed = parseLog(complete, problems);
+    if (problems.done().length > 0) {
+      // Rare (another process wrote a bad line): read again to name lines as in the whole file.
+      problems = new ProblemList(this.file);
+      parsed = parseLog(complete, problems, undefined, await this.linesBefore(this.offset));
+    }
     for (const e of parsed.events) applyEvent(this.state, e);
     for (const p of problems.done())
       this.logger.warn('a line appended to the session could not be read', {
@@ -357,6 +362,15 @@ export class SessionWriter {
       });
     this.offset += complete.length;
     return { folded: parsed.events.length, tail: chunk.length - complete.length, foundOwn };
+  }
+
+  /** How many lines the log holds before byte `end` (its newlines). */
+  private async linesBefore(end: number): Promise<number> {
+    const buf = Buffer.alloc(end);
+    await this.handle.read(buf, 0, end, 0);
+    let lines = 0;
+    for (let i = buf.indexOf(0x0a); i !== -1; i = buf.indexOf(0x0a, i + 1)) lines++;
+    return lines;
   }
 
   /** After a failed write: whether the file is as it was (no byte of the line landed). */

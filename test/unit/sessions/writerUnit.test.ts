@@ -374,7 +374,8 @@ describe('the session writer, unit by unit', () => {
         {
           level: 'warn',
           msg: 'a line appended to the session could not be read',
-          data: { sessionId: 's1', problem: 'line 2 skipped: not JSON' },
+          // Line 3 of the file: after ours and the other writer's first.
+          data: { sessionId: 's1', problem: 'line 3 skipped: not JSON' },
         },
       ]);
       await fs.appendFile(file, `${other.slice(10).replace('theirs', 'thrice')}\n`);

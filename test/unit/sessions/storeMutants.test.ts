@@ -405,6 +405,63 @@ describe('session store: mutation-found cases', () => {
       assert.deepEqual(await titles(), [['gone', 'seven', T0.toISOString()]]);
     });
 
+    it('an index entry is used only while its file, size and mtime all match', async () => {
+      const { store } = await openStore(dir);
+      await recorded(store, 'a', 'real');
+      const index = join(dir, 'index.json');
+      await store.list();
+      const edits: [string, (e: Record<string, unknown>) => void][] = [
+        ['file', (e) => (e.file = 'sessions/other.jsonl')],
+        ['size', (e) => (e.size = (e.size as number) + 1)],
+        ['mtime', (e) => (e.mtimeMs = (e.mtimeMs as number) + 1000)],
+      ];
+      for (const [what, edit] of edits) {
+        const json = JSON.parse(await fs.readFile(index, 'utf8'));
+        json.sessions[0].title = 'stale';
+        edit(json.sessions[0]);
+        await fs.writeFile(index, JSON.stringify(json));
+        const [s] = (await store.list()).sessions;
+        assert.deepEqual([s!.title, s!.file], ['real', join('sessions', 'a.jsonl')], what);
+      }
+    });
+
+    it('lists the newest first, and sessions updated at the same time by id', async () => {
+      const clock = { t: T0.getTime() };
+      const { store } = await openStore(dir, { now: () => new Date(clock.t) });
+      for (const id of ['e', 'c', 'a', 'd', 'b']) await recorded(store, id);
+      clock.t += 60_000;
+      await recorded(store, 'z');
+      assert.deepEqual(
+        (await store.list()).sessions.map((s) => s.sessionId),
+        ['z', 'a', 'b', 'c', 'd', 'e'],
+      );
+    });
+
+    it('an empty log is left alone for a minute (it may be a session being created), then moved aside', async () => {
+      const log = join(dir, 'sessions', 'new.jsonl');
+      for (const [age, kept] of [
+        [59_999, true],
+        [60_000, false],
+      ] as const) {
+        const { store } = await openStore(dir, { now: () => new Date(T0.getTime() + age) });
+        await fs.writeFile(log, '');
+        await fs.utimes(log, T0, T0);
+        const { problems } = await store.list();
+        assert.equal(await exists(log), kept, `${age} ms old`);
+        assert.equal(problems.length, kept ? 0 : 1, `${age} ms old`);
+        await fs.rm(log, { force: true });
+      }
+    });
+
+    it('closing the store closes its open writers (their leases go)', async () => {
+      const { store } = await openStore(dir);
+      await store.create({ title: 't', provider: 'p', model: 'm', sessionId: 'a' });
+      await store.create({ title: 't', provider: 'p', model: 'm', sessionId: 'b' });
+      assert.equal((await leases(dir)).length, 2);
+      await store.close();
+      assert.deepEqual(await leases(dir), []);
+    });
+
     it('an index that cannot be written: the warning carries the error', async () => {
       const { store, logger } = await openStore(dir);
       await recorded(store, 'a');

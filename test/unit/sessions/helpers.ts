@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../../src/core/log';
 import type { Cost } from '../../../src/core/sessions/events';
+import { type Layout, layoutOf } from '../../../src/core/sessions/layout';
 import type { SessionWriter } from '../../../src/core/sessions/writer';
 import type { Usage } from '../../../src/core/usage/types';
 
@@ -12,6 +13,23 @@ export const FIXTURES = join(__dirname, '../../fixtures/sessions');
 /** A fresh storage folder under the OS temp folder; remove it with `fs.rm(dir, { recursive: true })`. */
 export async function tempStorage(): Promise<string> {
   return fs.mkdtemp(join(tmpdir(), 'tally-sessions-'));
+}
+
+/**
+ * For each test of the calling `describe`: a fresh storage folder with its `sessions/` folder,
+ * handed to `use`, and removed after the test.
+ */
+export function eachStorage(use: (dir: string, layout: Layout) => void): void {
+  let dir = '';
+  beforeEach(async () => {
+    dir = await tempStorage();
+    const layout = layoutOf(dir);
+    await fs.mkdir(layout.sessions, { recursive: true });
+    use(dir, layout);
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
 }
 
 /** Provider usage that satisfies the invariants: input = plain + cache read + cache write. */

@@ -12,9 +12,9 @@ import {
   recognizeOldFile,
   writeConvertedLog,
 } from '../../../src/core/sessions/importing';
-import { layoutOf } from '../../../src/core/sessions/layout';
+import type { layoutOf } from '../../../src/core/sessions/layout';
 import { ProblemList } from '../../../src/core/sessions/problems';
-import { tempStorage } from './helpers';
+import { eachStorage } from './helpers';
 
 const NOW = new Date('2026-02-03T04:05:06.007Z');
 const FALLBACK = '2026-05-05T05:05:05.005Z';
@@ -80,13 +80,9 @@ describe('importing old files', () => {
   describe('on disk', () => {
     let dir: string;
     let layout: ReturnType<typeof layoutOf>;
-    beforeEach(async () => {
-      dir = await tempStorage();
-      layout = layoutOf(dir);
-      await fs.mkdir(layout.sessions, { recursive: true });
-    });
-    afterEach(async () => {
-      await fs.rm(dir, { recursive: true, force: true });
+    eachStorage((d, l) => {
+      dir = d;
+      layout = l;
     });
 
     it('keepLegacyOriginal links the log into legacy/, stamped', async () => {

@@ -19,7 +19,7 @@ import {
   writeCheckpoint,
 } from '../../../src/core/sessions/checkpoint';
 import { LOG_VERSION, sessionEventSchema } from '../../../src/core/sessions/events';
-import { type Layout, layoutOf } from '../../../src/core/sessions/layout';
+import type { Layout } from '../../../src/core/sessions/layout';
 import {
   type ReadContext,
   type ReadResult,
@@ -27,7 +27,7 @@ import {
   type SessionFile,
   turnRowsOfFile,
 } from '../../../src/core/sessions/reader';
-import { FIXTURES, memoryLogger, tempStorage } from './helpers';
+import { eachStorage, FIXTURES, memoryLogger } from './helpers';
 
 const AT = '2026-03-01T09:00:00.000Z';
 const NOW = new Date('2026-04-01T12:00:00.000Z');
@@ -105,13 +105,9 @@ describe('reading one session file: mutation-found cases', () => {
     return f;
   }
 
-  beforeEach(async () => {
-    dir = await tempStorage();
-    layout = layoutOf(dir);
-    await fs.mkdir(layout.sessions, { recursive: true });
-  });
-  afterEach(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
+  eachStorage((d, l) => {
+    dir = d;
+    layout = l;
   });
 
   it('something thrown that is not an Error (null) is reported by its string, the file left in place', async () => {

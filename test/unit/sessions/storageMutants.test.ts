@@ -16,9 +16,9 @@ import {
   writeDurably,
 } from '../../../src/core/sessions/durableFile';
 import { keepLegacyOriginal, writeConvertedLog } from '../../../src/core/sessions/importing';
-import { historyFileId, isSafeSessionId, type Layout, layoutOf } from '../../../src/core/sessions/layout';
+import { historyFileId, isSafeSessionId, type Layout } from '../../../src/core/sessions/layout';
 import { isLive } from '../../../src/core/sessions/leases';
-import { tempStorage } from './helpers';
+import { eachStorage } from './helpers';
 
 const NOW = new Date('2026-02-03T04:05:06.007Z');
 
@@ -50,13 +50,9 @@ async function openCloseCount(body: () => Promise<unknown>): Promise<{ opened: n
 describe('storage helpers: mutation-found cases', () => {
   let dir: string;
   let layout: Layout;
-  beforeEach(async () => {
-    dir = await tempStorage();
-    layout = layoutOf(dir);
-    await fs.mkdir(layout.sessions, { recursive: true });
-  });
-  afterEach(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
+  eachStorage((d, l) => {
+    dir = d;
+    layout = l;
   });
 
   describe('layout', () => {

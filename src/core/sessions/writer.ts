@@ -299,6 +299,12 @@ export class SessionWriter {
       this.suspect = false;
       // A synchronous fstat: microseconds, and no thread-pool round trip on every append.
       const st = fstatSync(this.handle.fd);
+      if (st.size < before + out.length) {
+        // Not ours to mend: what this writer folded is no longer all in the file.
+        throw new Error(
+          'the log is shorter than what was written to it (another program cut it, or the disk lost the write); reopen the session',
+        );
+      }
       if (st.size === before + out.length && out === line) {
         // Nobody else appended: the common case, no read.
         applyEvent(this.state, event);

@@ -215,18 +215,34 @@ describe('session writer: mutation-found cases', () => {
       await w.close();
     });
 
-    it('a disk that reports the line written but keeps nothing: the append fails after one retry', async () => {
+    it('a disk that reports the line written but keeps nothing: the append fails at once, saying so', async () => {
       const nothing = async (_h: FileHandle, buf: Buffer) => buf.length;
       const { io, written } = recordingIO({ 1: nothing, 2: nothing });
       const { w } = await writer({ io });
       await assert.rejects(w.append(turn('t', 0)), {
         name: 'SessionWriteError',
         message:
-          'could not save session s1 (write): the log keeps ending in a partial line; what was saved before is kept',
+          'could not save session s1 (write): the log is shorter than what was written to it (another program cut it, ' +
+          'or the disk lost the write); reopen the session; what was saved before is kept',
       });
-      assert.deepEqual(written, [turnLine('t', 0), `\n${turnLine('t', 0)}`]);
+      assert.deepEqual(written, [turnLine('t', 0)]);
       assert.deepEqual(turnIds(w), []);
       assert.equal(await text(), '');
+      await w.close();
+    });
+
+    it('a log another program cut shorter: the next append fails, saying so, instead of retrying', async () => {
+      const { w } = await writer();
+      await w.append(turn('a', 0));
+      await w.append(turn('b', 1));
+      await fs.truncate(file, 0);
+      await assert.rejects(w.append(turn('c', 2)), {
+        name: 'SessionWriteError',
+        message:
+          'could not save session s1 (write): the log is shorter than what was written to it (another program cut it, ' +
+          'or the disk lost the write); reopen the session; what was saved before is kept',
+      });
+      assert.deepEqual(turnIds(w), ['a', 'b']);
       await w.close();
     });
 

@@ -15,9 +15,17 @@ import type { SessionEvent } from './events';
 import { parseCanonicalEvent } from './fastEvent';
 import type { LogSink } from './parseLog';
 
-// A message line up to its role; the rest is checked by `Cursor.messageRest`.
-const MESSAGE_HEAD =
-  /\{"v":([1-9][0-9]{0,8}),"at":"([ !#-[\]-~]{1,64})","type":"message"(?:,"turnId":"[ !#-[\]-~]{1,200}")?,"message":\{"role":"(?:system|user|assistant|tool)"/y;
+// The light scan's own recognizers: one sticky expression per kind over the whole log text (no
+// copy of the line), each ending with the line's newline, with only what the summary reads captured.
+const S = String.raw`[ !#-\[\]-~]`;
+const HEAD_ = String.raw`\{"v":([1-9][0-9]{0,8}),"at":"(${S}{1,64})","type":"`;
+// Counts of at most 12 digits: always within the schema's 1e12 (longer ones step aside).
+const N = '(0|[1-9][0-9]{0,11})';
+const STATUS = '"(?:completed|interrupted|failed)"';
+// A message line up to its role (any version: a newer `v` is counted by the caller).
+const MESSAGE_START = String.raw`message"(?:,"turnId":"${S}{1,200}")?,"message":\{"role":"(?:system|user|assistant|tool)"`;
+// The rest of such a line is checked by `Cursor.messageRest`.
+const MESSAGE_HEAD = new RegExp(HEAD_ + MESSAGE_START, 'y');
 
 /** Nesting deeper than this steps aside (JSON.parse decides). */
 const MAX_DEPTH = 64;
@@ -206,13 +214,6 @@ export function checkedMessageLine(
   }
 }
 
-// The light scan's own recognizers: one sticky expression per kind over the whole log text (no
-// copy of the line), each ending with the line's newline, with only what the summary reads captured.
-const S = String.raw`[ !#-\[\]-~]`;
-const HEAD_ = String.raw`\{"v":([1-9][0-9]{0,8}),"at":"(${S}{1,64})","type":"`;
-// Counts of at most 12 digits: always within the schema's 1e12 (longer ones step aside).
-const N = '(0|[1-9][0-9]{0,11})';
-const STATUS = '"(?:completed|interrupted|failed)"';
 const lineRe = (src: string) => new RegExp(`${HEAD_}${src}\\}\\n`, 'y');
 // The lines a summary only needs the time of: matched without captures (`test`), version 1 only.
 const HEAD_V1 = String.raw`\{"v":1,"at":"${S}{1,64}","type":"`;
@@ -253,8 +254,7 @@ function messageRe(utf8: boolean): RegExp {
     v = `(?:${str}|${num}|true|false|null|\\[(?:${v}(?:,${v})*)?\\]|\\{(?:${str}:${v}(?:,${str}:${v})*)?\\})`;
   }
   return skipRe(
-    String.raw`message"(?:,"turnId":"${S}{1,200}")?,"message":\{"role":"(?:system|user|assistant|tool)",` +
-      String.raw`"content":${v}(?:,"(?!role"|__proto__")[A-Za-z0-9_$-]{1,100}":${v})*\}`,
+    `${MESSAGE_START},` + String.raw`"content":${v}(?:,"(?!role"|__proto__")[A-Za-z0-9_$-]{1,100}":${v})*\}`,
   );
 }
 const L_MESSAGE_UTF8 = messageRe(true);

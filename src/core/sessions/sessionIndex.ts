@@ -364,9 +364,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * the time. The summary (known keys only, as zod returns it), or null. A property test holds the
  * two to the same answer.
  */
-export function parseSummary(raw: unknown): SessionSummary | null {
-  if (!isObject(raw)) return null;
-  const o = raw;
+export function parseSummary(o: unknown): SessionSummary | null {
+  if (!isObject(o)) return null;
   const u = o.usage;
   if (!isObject(u)) return null;
   const i = u.inputTokenDetails;

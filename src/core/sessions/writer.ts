@@ -355,7 +355,7 @@ export class SessionWriter {
     }
     let problems = new ProblemList(this.file);
     let parsed = parseLog(complete, problems);
-    if (problems.done().length > 0) {
+    if (problems.items.length > 0) {
       // Rare (another process wrote a bad line): read again to name lines as in the whole file.
       problems = new ProblemList(this.file);
       parsed = parseLog(complete, problems, undefined, await this.linesBefore(this.offset));

@@ -2,8 +2,10 @@
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { emptyTotals } from '../../../src/core/ledger/derive';
+import type { SpendRow } from '../../../src/core/ledger/spendRows';
 import type { Logger } from '../../../src/core/log';
-import type { Cost } from '../../../src/core/sessions/events';
+import { type Cost, LOG_VERSION, sessionEventSchema } from '../../../src/core/sessions/events';
 import { type Layout, layoutOf } from '../../../src/core/sessions/layout';
 import type { SessionWriter } from '../../../src/core/sessions/writer';
 import type { Usage } from '../../../src/core/usage/types';
@@ -104,4 +106,85 @@ export async function exists(path: string): Promise<boolean> {
     .stat(path)
     .then(() => true)
     .catch(() => false);
+}
+
+/** The time of `eventLine`'s lines. */
+export const EVENT_AT = '2026-03-01T09:00:00.000Z';
+
+/** One event line as the writer writes it (zod's output, schema order), at `EVENT_AT`. */
+export function eventLine(body: Record<string, unknown>, v = LOG_VERSION): string {
+  return JSON.stringify(sessionEventSchema.parse({ v, at: EVENT_AT, ...body }));
+}
+
+/** A message line that makes `used` bytes `total` bytes once it and its newline follow them. */
+export function paddingLine(used: number, total: number): string {
+  const empty = eventLine({ type: 'message', turnId: 't0', message: { role: 'user', content: '' } });
+  return eventLine({
+    type: 'message',
+    turnId: 't0',
+    message: { role: 'user', content: 'p'.repeat(total - used - empty.length - 1) },
+  });
+}
+
+/** A spending row whose fields are 1…15 times `n` (so a misplaced field shows), of `source`. */
+export function spendRow(
+  over: Partial<SpendRow> = {},
+  n = 1,
+  source: SpendRow['usage']['source'] = 'legacy',
+): SpendRow {
+  return {
+    start: Date.parse('2026-03-01T09:00:00.000Z'),
+    provider: 'anthropic',
+    model: 'claude-sonnet-4-5',
+    turns: n,
+    requests: 2 * n,
+    pricedRequests: 3 * n,
+    unknownCostRequests: 4 * n,
+    unknownCostTokens: 5 * n,
+    usage: {
+      inputTokens: 6 * n,
+      inputTokenDetails: {
+        noCacheTokens: 7 * n,
+        cacheReadTokens: 8 * n,
+        cacheWriteTokens: 9 * n,
+        cacheWrite1hTokens: 10 * n,
+      },
+      outputTokens: 11 * n,
+      outputTokenDetails: { textTokens: 12 * n, reasoningTokens: 13 * n },
+      totalTokens: 14 * n,
+      source,
+    },
+    costPico: BigInt(15 * n),
+    ...over,
+  };
+}
+
+/** A summary as index.json holds one, with these spending rows and `over` replacing fields. */
+export function indexSummary(spend: unknown, over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    sessionId: 's',
+    title: 'T',
+    provider: 'p',
+    model: 'm',
+    createdAt: 'c',
+    updatedAt: 'u',
+    turns: 0,
+    requests: 0,
+    usage: emptyTotals(),
+    costPico: '0',
+    unknownCostRequests: 0,
+    contextTokens: 0,
+    contextModel: null,
+    approximate: false,
+    readOnly: false,
+    format: 'v1',
+    problems: 0,
+    importedSha256: null,
+    file: 'sessions/s.jsonl',
+    size: 1,
+    mtimeMs: 1,
+    deletedAt: null,
+    spend,
+    ...over,
+  };
 }

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { emptyTotals } from '../../../src/core/ledger/derive';
 import { foldEvents } from '../../../src/core/ledger/ledger';
 import type { SpendRow } from '../../../src/core/ledger/spendRows';
 import { LOG_VERSION, sessionEventSchema } from '../../../src/core/sessions/events';
@@ -23,69 +22,18 @@ import {
   summarize,
   summarySchema,
 } from '../../../src/core/sessions/sessionIndex';
-import { cost, tempStorage, usage } from './helpers';
+import { cost, indexSummary, spendRow, tempStorage, usage } from './helpers';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-function row(over: Partial<SpendRow> = {}): SpendRow {
-  return {
-    start: Date.parse('2026-03-01T09:00:00.000Z'),
-    provider: 'anthropic',
-    model: 'claude-sonnet-4-5',
-    turns: 1,
-    requests: 2,
-    pricedRequests: 3,
-    unknownCostRequests: 4,
-    unknownCostTokens: 5,
-    usage: {
-      inputTokens: 6,
-      inputTokenDetails: {
-        noCacheTokens: 7,
-        cacheReadTokens: 8,
-        cacheWriteTokens: 9,
-        cacheWrite1hTokens: 10,
-      },
-      outputTokens: 11,
-      outputTokenDetails: { textTokens: 12, reasoningTokens: 13 },
-      totalTokens: 14,
-      source: 'estimated',
-    },
-    costPico: 15n,
-    ...over,
-  };
-}
 
 /** A summary as it stands in index.json (plain JSON), with `over` replacing its fields. */
 function summary(over: Record<string, unknown> = {}): Record<string, unknown> {
   return JSON.parse(
-    JSON.stringify({
-      sessionId: 's',
-      title: 'T',
-      provider: 'p',
-      model: 'm',
-      createdAt: 'c',
-      updatedAt: 'u',
-      turns: 1,
-      requests: 1,
-      usage: emptyTotals(),
-      costPico: '15',
-      unknownCostRequests: 0,
-      contextTokens: 0,
-      contextModel: null,
-      approximate: false,
-      readOnly: false,
-      format: 'v1',
-      problems: 0,
-      importedSha256: null,
-      file: 'sessions/s.jsonl',
-      size: 1,
-      mtimeMs: 1,
-      deletedAt: null,
-      spend: encodeSpend([row()]),
-      ...over,
-    }),
+    JSON.stringify(indexSummary(encodeSpend([row()]), { turns: 1, requests: 1, costPico: '15', ...over })),
   );
 }
+
+const row = (over: Partial<SpendRow> = {}) => spendRow(over, 1, 'estimated');
 
 /** `parseSummary`'s answer, held to zod's: the summary zod returns, or null when zod refuses. */
 function checked(raw: unknown): ReturnType<typeof parseSummary> {

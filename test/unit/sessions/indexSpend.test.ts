@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { emptyTotals } from '../../../src/core/ledger/derive';
 import { foldEvents } from '../../../src/core/ledger/ledger';
 import type { SpendRow } from '../../../src/core/ledger/spendRows';
 import { LOG_VERSION, sessionEventSchema } from '../../../src/core/sessions/events';
@@ -22,61 +21,7 @@ import {
   summarize,
   writeIndex,
 } from '../../../src/core/sessions/sessionIndex';
-import { cost, tempStorage, usage } from './helpers';
-
-function row(over: Partial<SpendRow> = {}, n = 1): SpendRow {
-  return {
-    start: Date.parse('2026-03-01T09:00:00.000Z'),
-    provider: 'anthropic',
-    model: 'claude-sonnet-4-5',
-    turns: n,
-    requests: 2 * n,
-    pricedRequests: 3 * n,
-    unknownCostRequests: 4 * n,
-    unknownCostTokens: 5 * n,
-    usage: {
-      inputTokens: 6 * n,
-      inputTokenDetails: {
-        noCacheTokens: 7 * n,
-        cacheReadTokens: 8 * n,
-        cacheWriteTokens: 9 * n,
-        cacheWrite1hTokens: 10 * n,
-      },
-      outputTokens: 11 * n,
-      outputTokenDetails: { textTokens: 12 * n, reasoningTokens: 13 * n },
-      totalTokens: 14 * n,
-      source: 'legacy',
-    },
-    costPico: BigInt(15 * n),
-    ...over,
-  };
-}
-
-const summaryOf = (spend: unknown) => ({
-  sessionId: 's',
-  title: 'T',
-  provider: 'p',
-  model: 'm',
-  createdAt: 'c',
-  updatedAt: 'u',
-  turns: 0,
-  requests: 0,
-  usage: emptyTotals(),
-  costPico: '0',
-  unknownCostRequests: 0,
-  contextTokens: 0,
-  contextModel: null,
-  approximate: false,
-  readOnly: false,
-  format: 'v1',
-  problems: 0,
-  importedSha256: null,
-  file: 'sessions/s.jsonl',
-  size: 1,
-  mtimeMs: 1,
-  deletedAt: null,
-  spend,
-});
+import { cost, spendRow as row, indexSummary as summaryOf, tempStorage, usage } from './helpers';
 
 describe('the index spending rows', () => {
   it('round-trip every field, in 32-bit fields when they fit', () => {

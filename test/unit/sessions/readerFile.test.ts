@@ -15,7 +15,7 @@ import {
   CHECKPOINT_REFRESH_BYTES,
   checkpointPath,
 } from '../../../src/core/sessions/checkpoint';
-import { LOG_VERSION, sessionEventSchema } from '../../../src/core/sessions/events';
+import { sessionEventSchema } from '../../../src/core/sessions/events';
 import { type Layout, layoutOf } from '../../../src/core/sessions/layout';
 import {
   keepTornAside,
@@ -25,11 +25,18 @@ import {
   type SessionFile,
   turnRowsOfFile,
 } from '../../../src/core/sessions/reader';
-import { cost, FIXTURES, memoryLogger, tempStorage, usage } from './helpers';
+import {
+  cost,
+  EVENT_AT,
+  FIXTURES,
+  eventLine as line,
+  memoryLogger,
+  paddingLine as padding,
+  tempStorage,
+  usage,
+} from './helpers';
 
-const AT = '2026-03-01T09:00:00.000Z';
-const line = (body: Record<string, unknown>, v = LOG_VERSION) =>
-  JSON.stringify(sessionEventSchema.parse({ v, at: AT, ...body }));
+const AT = EVENT_AT;
 const created = (extra: Record<string, unknown> = {}) =>
   line({
     type: 'session.created',
@@ -59,15 +66,6 @@ const turn = (i: number) =>
     line({ type: 'request.ended', requestId: `r${i}`, status: 'completed' }),
     line({ type: 'turn.ended', turnId: `t${i}`, status: 'completed' }),
   ].join('\n');
-/** A message line padded to make the log `total` bytes long once the rest is `used` bytes. */
-const padding = (used: number, total: number) => {
-  const empty = line({ type: 'message', turnId: 't0', message: { role: 'user', content: '' } });
-  return line({
-    type: 'message',
-    turnId: 't0',
-    message: { role: 'user', content: 'p'.repeat(total - used - empty.length - 1) },
-  });
-};
 
 describe('reading one session file', () => {
   let dir: string;

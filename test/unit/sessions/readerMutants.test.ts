@@ -18,7 +18,7 @@ import {
   headHash,
   writeCheckpoint,
 } from '../../../src/core/sessions/checkpoint';
-import { LOG_VERSION, sessionEventSchema } from '../../../src/core/sessions/events';
+import { sessionEventSchema } from '../../../src/core/sessions/events';
 import type { Layout } from '../../../src/core/sessions/layout';
 import {
   type ReadContext,
@@ -27,26 +27,22 @@ import {
   type SessionFile,
   turnRowsOfFile,
 } from '../../../src/core/sessions/reader';
-import { eachStorage, FIXTURES, memoryLogger } from './helpers';
+import {
+  EVENT_AT,
+  eachStorage,
+  FIXTURES,
+  eventLine as line,
+  memoryLogger,
+  paddingLine as padding,
+} from './helpers';
 
-const AT = '2026-03-01T09:00:00.000Z';
+const AT = EVENT_AT;
 const NOW = new Date('2026-04-01T12:00:00.000Z');
 const STAMP = '20260401T120000000Z';
 
-const line = (body: Record<string, unknown>, v = LOG_VERSION) =>
-  JSON.stringify(sessionEventSchema.parse({ v, at: AT, ...body }));
 const created = () =>
   line({ type: 'session.created', sessionId: 'x', title: 'T', provider: 'openai', model: 'gpt-4o' });
 const started = (i: number) => line({ type: 'turn.started', turnId: `t${i}`, index: i });
-/** A message line that makes `used` bytes `total` bytes once it and its newline follow them. */
-const padding = (used: number, total: number) => {
-  const empty = line({ type: 'message', turnId: 't0', message: { role: 'user', content: '' } });
-  return line({
-    type: 'message',
-    turnId: 't0',
-    message: { role: 'user', content: 'p'.repeat(total - used - empty.length - 1) },
-  });
-};
 
 /** Records open / sync / close calls made through fs.promises on paths under `root`, until restored. */
 function watchHandles(root: string) {
